@@ -1,0 +1,34 @@
+# Two commands do everything: `make verify` (the main job) and `make test` (the test suite).
+# Each creates .venv with the Python found on PATH if it is missing and installs the project
+# with its dependencies into it; nothing is installed outside .venv.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+OUT    ?= results/verify
+
+.PHONY: verify test bench docs clean-cache install
+
+install: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+verify: $(STAMP)
+	$(BIN)/adaptopt verify --out $(OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py --out results/bench
+
+docs: $(STAMP)
+	$(BIN)/adaptopt catalogue --out docs/checks.md
+
+clean-cache: $(STAMP)
+	$(BIN)/adaptopt cache clear
