@@ -1,0 +1,219 @@
+"""Command line: ``adaptopt verify | run | list | catalogue | cache``.
+
+Exit status: 0 on success, 1 when a verified check fails (or the catalogue is stale), 2 on bad
+arguments; errors print one line, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+#: Default output folder of ``adaptopt verify`` (git-ignored).
+DEFAULT_VERIFY_OUT = Path("results") / "verify"
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, status 2 (argparse prints usage + message otherwise)
+        raise UsageError(message)
+
+
+def _key_values(items, what: str) -> dict:
+    """Parse ``k=v`` pairs; values are JSON when possible (numbers, lists), else strings."""
+    out = {}
+    for item in items or ():
+        if "=" not in item:
+            raise UsageError(f"{what} must be given as key=value, got {item!r}")
+        key, text = item.split("=", 1)
+        try:
+            out[key] = json.loads(text)
+        except json.JSONDecodeError:
+            out[key] = text
+    return out
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="adaptopt", description="Theorems of adaptive non-convex optimization as numerical checks.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    v = sub.add_parser("verify", help="run the registered theorem checks and write a report")
+    v.add_argument("--only", nargs="+", metavar="ID", help="check ids or shell patterns (e.g. 'F-GD-*')")
+    v.add_argument("--profile", choices=("quick", "default", "full"), default="default")
+    v.add_argument("--seeds", type=int, help="override the number of seeds of every experiment")
+    v.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    v.add_argument("--out", type=Path, default=DEFAULT_VERIFY_OUT, help="output folder (default results/verify)")
+    v.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    v.add_argument("--no-figures", action="store_true", help="skip the figures")
+
+    r = sub.add_parser("run", help="run one algorithm on one problem and save the result (netCDF)")
+    r.add_argument("algorithm")
+    r.add_argument("objective")
+    r.add_argument("--objective-option", "-o", action="append", metavar="K=V", default=[])
+    r.add_argument("--noise", default="none")
+    r.add_argument("--noise-option", "-n", action="append", metavar="K=V", default=[])
+    r.add_argument("--hyper", "-p", action="append", metavar="K=V", default=[])
+    r.add_argument("--schedule", help="schedule kind (see `adaptopt list schedules`)")
+    r.add_argument("--schedule-option", "-s", action="append", metavar="K=V", default=[],
+                   help="schedule parameters, e.g. eta0=0.1")
+    r.add_argument("-T", type=int, required=True, help="number of steps")
+    r.add_argument("--seeds", type=int, default=100)
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--out", type=Path, required=True, help="result file (.nc)")
+
+    li = sub.add_parser("list", help="list algorithms, objectives, noise models, schedules or checks")
+    li.add_argument("what", nargs="?", choices=("algorithms", "objectives", "noise", "schedules", "checks", "all"),
+                    default="all")
+
+    c = sub.add_parser("catalogue", help="write the catalogue of checks (docs/checks.md)")
+    c.add_argument("--out", type=Path, default=Path("docs") / "checks.md")
+    c.add_argument("--check", action="store_true", help="exit 1 if the file is not up to date, write nothing")
+
+    k = sub.add_parser("cache", help="show or clear the compiled-kernel cache")
+    k.add_argument("action", choices=("info", "clear"))
+    return parser
+
+
+def _cmd_verify(args) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from proofs_check import registry, verify
+    if args.seeds is not None and args.seeds < 2:
+        raise UsageError(f"--seeds must be an integer >= 2, got {args.seeds}")
+    if args.seed < 0:
+        raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
+    try:
+        checks = registry.select(args.only)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    console = Console(stderr=args.json)
+    t0 = time.perf_counter()
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        task = progress.add_task("verifying", total=len(checks))
+
+        def done(outcome):
+            progress.update(task, advance=1, description=f"{outcome.id}: {outcome.status}")
+
+        outcomes = verify.run_checks(checks, args.profile, args.seed, args.seeds, on_done=done)
+    wall = time.perf_counter() - t0
+    paths = verify.write_outputs(outcomes, args.out, profile=args.profile, root_seed=args.seed, wall_time_s=wall,
+                                 figures=not args.no_figures)
+    counts = verify.summary_counts(outcomes)
+    if args.json:
+        print(paths["json"].read_text())
+    else:
+        _print_table(console, outcomes)
+        console.print(f"{counts['pass']} passed, {counts['fail']} failed, {counts['report']} reported "
+                      f"in {wall:.1f} s. Report: {paths['report']}")
+    return 1 if counts["fail"] else 0
+
+
+def _print_table(console, outcomes) -> None:
+    from rich.table import Table
+    table = Table(show_lines=False)
+    for col in ("check", "measured", "theory", "source", "verdict"):
+        table.add_column(col, overflow="fold")
+    colour = {"pass": "green", "fail": "bold red", "report": "yellow"}
+    for o in outcomes:
+        verdict = f"[{colour[o.status]}]{o.status}[/]" + (f"\n{o.reason}" if o.reason else "")
+        table.add_row(o.id, o.measured_text, o.theory_text, o.source_kind, verdict)
+    console.print(table)
+
+
+def _cmd_run(args) -> int:
+    from adaptopt import schedules
+    from adaptopt.engine import run
+    from synthetic.noise import make_noise
+    from synthetic.objectives import make_objective
+    try:
+        objective = make_objective(args.objective, **_key_values(args.objective_option, "--objective-option"))
+        noise = make_noise(args.noise, **_key_values(args.noise_option, "--noise-option"))
+        schedule = None
+        if args.schedule is not None:
+            options = _key_values(args.schedule_option, "--schedule-option")
+            schedule = schedules.make_schedule({"kind": args.schedule, **options})
+        result = run(args.algorithm, objective, noise, T=args.T, n_seeds=args.seeds,
+                     hyper=_key_values(args.hyper, "--hyper"), schedule=schedule, seed=args.seed)
+    except (ValueError, TypeError) as err:  # bad values reach the API's validation
+        raise UsageError(str(err)) from None
+    path = result.save(args.out)
+    gap = result.mean("f_gap")
+    print(f"{result!r}\nE f - f* at T={result.checkpoints[-1]}: {gap[-1]:.6g}; saved to {path}")
+    return 0
+
+
+def _cmd_list(args) -> int:
+    from adaptopt.algorithms import ALGORITHMS
+    from adaptopt.schedules import SCHEDULES
+    from synthetic.noise import NOISE_MODELS
+    from synthetic.objectives import OBJECTIVES
+    sections = {
+        "algorithms": [(a.name, a.summary + (" [hyper: " + ", ".join(f"{h.name} in {h.allowed()}" for h in a.hypers)
+                                              + "]" if a.hypers else "")) for a in ALGORITHMS.values()],
+        "objectives": [(n, (f.__doc__ or "").strip().splitlines()[0]) for n, f in OBJECTIVES.items()],
+        "noise": [(n, (f.__doc__ or "").strip().splitlines()[0]) for n, f in NOISE_MODELS.items()],
+        "schedules": [(n, (f.__doc__ or "").strip().splitlines()[0]) for n, f in SCHEDULES.items()],
+    }
+    if args.what in ("checks", "all"):
+        from proofs_check.registry import CHECKS
+        sections["checks"] = [(c.id, c.title) for c in CHECKS.values()]
+    for name, rows in sections.items():
+        if args.what not in (name, "all"):
+            continue
+        print(f"{name}:")
+        width = max(len(r[0]) for r in rows)
+        for key, text in rows:
+            print(f"  {key.ljust(width)}  {text}")
+    return 0
+
+
+def _cmd_catalogue(args) -> int:
+    from proofs_check.catalogue import render_catalogue
+    text = render_catalogue()
+    if args.check:
+        current = args.out.read_text() if args.out.exists() else ""
+        if current != text:
+            print(f"{args.out} is out of date: run `adaptopt catalogue --out {args.out}`", file=sys.stderr)
+            return 1
+        return 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _cmd_cache(args) -> int:
+    from adaptopt import cache
+    if args.action == "clear":
+        freed = cache.clear_cache()
+        print(f"cleared {cache.cache_root()} ({freed / 1e6:.1f} MB)")
+    else:
+        print(f"cache root: {cache.cache_root()}\nthis version's folder: {cache.cache_dir()}\n"
+              f"size: {cache.cache_size() / 1e6:.1f} MB")
+    return 0
+
+
+_COMMANDS = {"verify": _cmd_verify, "run": _cmd_run, "list": _cmd_list, "catalogue": _cmd_catalogue,
+             "cache": _cmd_cache}
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``adaptopt`` command."""
+    try:
+        args = _build_parser().parse_args(argv)
+        return _COMMANDS[args.command](args)
+    except UsageError as err:
+        print(f"adaptopt: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

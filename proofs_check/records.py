@@ -1,0 +1,385 @@
+"""Theorems as small declarative records, and the claims that judge them.
+
+A :class:`Check` is one theorem (or one consequence of a theorem) stated so a machine can test
+it: the statement and assumptions in words, its :class:`Source` (a paper and its theorem, or a
+derivation done in this project, whose proof is in the docstring of the bound function), the
+:class:`Experiment` that measures it, and a claim:
+
+=======================  ===========================================================  ==========
+claim                    passes when                                                   assertion
+=======================  ===========================================================  ==========
+:class:`SlopeClaim`      fitted log-log slope within ``tol`` of the expected exponent  rate
+:class:`PlateauClaim`    slope within ``tol`` of 0, and the level in a stated range     no decay
+:class:`UpperBoundClaim` the mean's upper confidence limit is below the bound at        ``<=``
+                         every horizon (times a stated slack)
+:class:`LinearRateClaim` log error is a straight line in t (R² at least ``min_r2``)     rate
+                         with per-step contraction at most the theory's
+:class:`ContractionClaim` fitted per-step contraction within ``rtol`` of a prediction   equality
+:class:`EqualityClaim`   two experiments' outputs agree to ``rtol``                    ``==``
+=======================  ===========================================================  ==========
+
+A seed that diverges makes an expectation infinite, so any divergence fails a judged claim.
+Experiments whose assumptions do not hold (for example infinite-variance noise) are marked
+``judged=False``: they are run and reported, never passed or failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from adaptopt.engine import run
+from adaptopt.kernels import METRIC_NAMES
+from proofs_check import fit
+
+PASS, FAIL, REPORT = "pass", "fail", "report"
+
+PROFILES = ("quick", "default", "full")
+
+#: Per-profile multipliers applied to an experiment's default seed count.
+SEED_SCALE = {"quick": 0.2, "default": 1.0, "full": 4.0}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a claim comes from.
+
+    ``kind`` is ``"paper"`` (``reference`` names the paper and theorem), ``"derived"``
+    (derived in this project: ``reference`` points to the docstring that carries the proof;
+    the constants are ours), or ``"standard"`` (textbook fact, cited).
+    """
+
+    kind: str
+    reference: str
+
+    def __post_init__(self):
+        if self.kind not in ("paper", "derived", "standard"):
+            raise ValueError(f"source kind must be 'paper', 'derived' or 'standard', got {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """An experiment's problem, built: what bound functions receive."""
+
+    objective: object
+    noise: object
+    delta: float  # f(x_1) - f*
+
+    @property
+    def L(self) -> float:
+        return self.objective.constants.L.value
+
+    @property
+    def sigma2(self) -> float:
+        return self.noise.variance(0.0, None)
+
+
+@dataclass(frozen=True, eq=False)
+class Experiment:
+    """One measured curve: a metric of one algorithm, as a function of the horizon T.
+
+    Parameters
+    ----------
+    algorithm : str
+        Registered algorithm name.
+    objective, noise : callables
+        Factories (no arguments) of the objective and the noise model.
+    schedule : callable or None
+        ``schedule(T, resolved) -> Schedule``; None for algorithms that set their own step.
+    metric : str
+        Which recorded metric is the measured quantity (see ``adaptopt.kernels.METRICS``).
+    horizons : dict
+        Profile name -> the T grid.
+    seeds : int
+        Number of seeds in the default profile (scaled by :data:`SEED_SCALE`).
+    per_horizon : bool
+        True when the schedule depends on T (exponential, cosine, tuned steps): one run per T.
+        Otherwise one run to max T, read at the grid's checkpoints.
+    hyper : dict
+        Hyper-parameters of the algorithm.
+    judged : bool
+        False when the experiment lies outside the theorem's assumptions (reported only).
+    """
+
+    algorithm: str
+    objective: Callable
+    noise: Callable
+    schedule: Callable | None
+    metric: str
+    horizons: dict
+    seeds: int
+    per_horizon: bool = False
+    hyper: dict = field(default_factory=dict)
+    judged: bool = True
+
+    def __post_init__(self):
+        if self.metric not in METRIC_NAMES:
+            raise ValueError(f"metric must be one of {METRIC_NAMES}, got {self.metric!r}")
+        missing = set(PROFILES) - set(self.horizons)
+        if missing:
+            raise ValueError(f"horizons must give a T grid for every profile; missing {sorted(missing)}")
+
+    def resolve(self) -> Resolved:
+        objective, noise = self.objective(), self.noise()
+        return Resolved(objective, noise, float(objective.value(objective.x0) - objective.f_star))
+
+    def n_seeds(self, profile: str, override: int | None = None) -> int:
+        if override is not None:
+            return override
+        return max(8, int(round(self.seeds * SEED_SCALE[profile])))
+
+    def measure(self, profile: str, root_seed: int = 0, n_seeds: int | None = None) -> "Curve":
+        """Run the experiment; returns the metric at every T of the profile's grid, per seed."""
+        resolved = self.resolve()
+        grid = np.asarray(sorted(set(int(t) for t in self.horizons[profile])), dtype=np.int64)
+        seeds = self.n_seeds(profile, n_seeds)
+
+        def one(horizon, checkpoints):
+            sched = None if self.schedule is None else self.schedule(int(horizon), resolved)
+            return run(self.algorithm, resolved.objective, resolved.noise, T=int(horizon), n_seeds=seeds,
+                       hyper=self.hyper, schedule=sched, seed=root_seed, checkpoints=checkpoints)
+
+        if self.per_horizon:
+            results = [one(T, [T]) for T in grid]
+            values = np.stack([r.metric(self.metric)[-1] for r in results])
+        else:
+            results = [one(grid[-1], grid)]
+            values = results[0].metric(self.metric)
+        n_diverged = sum(r.n_diverged for r in results)
+        return Curve(grid, values, resolved, results, n_diverged)
+
+
+@dataclass(frozen=True, eq=False)
+class Curve:
+    """A measured curve: ``values[i, j]`` is the metric at horizon ``x[i]`` for seed ``j``."""
+
+    x: np.ndarray
+    values: np.ndarray
+    resolved: Resolved
+    results: list
+    n_diverged: int
+
+    def mean_ci(self):
+        return fit.mean_ci(self.values, method="normal")
+
+
+@dataclass
+class Judgement:
+    """What a claim concluded: a status, the measured and theoretical values, and evidence."""
+
+    status: str
+    measured: dict
+    theory: dict
+    measured_text: str
+    theory_text: str
+    reason: str = ""
+    theory_curve: np.ndarray | None = None
+    fit_line: tuple | None = None  # (x, y) of the fitted line, for figures
+
+
+# --------------------------------------------------------------------------------------------
+# Claims.
+
+
+@dataclass(frozen=True)
+class SlopeClaim:
+    """The log-log slope of the measured mean against T is ``expected`` within ``tol``.
+
+    ``window`` selects the fitted T range (``"upper_half"`` of the grid, the asymptotic regime,
+    spec §7); ``x_transform`` replaces T by a function of T before the log (log-corrected fits).
+    """
+
+    expected: float
+    tol: float = 0.1
+    window: object = fit.WINDOW_UPPER_HALF
+    x_transform: Callable | None = None
+    kind: str = "slope"
+
+    def describe(self) -> str:
+        regressor = "T" if self.x_transform is None else getattr(self.x_transform, "__doc__", None) or "g(T)"
+        return f"log-log slope against {regressor.strip()} = {self.expected:g} ± {self.tol:g}"
+
+    def judge(self, curve: Curve) -> Judgement:
+        f = fit.fit_slope(curve.x, curve.values, window=self.window,
+                          x_transform="log" if self.x_transform is None else self.x_transform)
+        ok = f.within(self.expected, self.tol)
+        xs = curve.x[(curve.x >= f.window[0]) & (curve.x <= f.window[1])]
+        reg = xs if self.x_transform is None else self.x_transform(xs)
+        line = (xs, np.exp(f.intercept) * reg ** f.slope)
+        return Judgement(PASS if ok else FAIL,
+                         {"slope": f.slope, "ci": [f.ci_low, f.ci_high], "last_two_slope": f.last_two_slope,
+                          "window": list(f.window)},
+                         {"slope": self.expected, "tol": self.tol},
+                         f"slope {f.slope:.3f} [{f.ci_low:.3f}, {f.ci_high:.3f}]",
+                         f"{self.expected:g} ± {self.tol:g}",
+                         "" if ok else f"slope {f.slope:.3f} outside {self.expected:g} ± {self.tol:g}",
+                         fit_line=line)
+
+
+@dataclass(frozen=True)
+class PlateauClaim:
+    """The curve stops decaying: slope within ``slope_tol`` of 0 over the window, and (if given)
+    the last level lies in ``level_range`` times ``floor(T, resolved)``."""
+
+    floor: Callable | None = None
+    level_range: tuple | None = None
+    slope_tol: float = 0.1
+    window: object = fit.WINDOW_UPPER_HALF
+    kind: str = "plateau"
+
+    def describe(self) -> str:
+        text = f"plateau: slope 0 ± {self.slope_tol:g}"
+        if self.floor is not None:
+            doc = (self.floor.__doc__ or "floor").strip().splitlines()[0]
+            text += f", final level in {list(self.level_range)} × {doc}"
+        return text
+
+    def judge(self, curve: Curve) -> Judgement:
+        f = fit.fit_slope(curve.x, curve.values, window=self.window)
+        measured = {"slope": f.slope, "ci": [f.ci_low, f.ci_high]}
+        theory = {"slope": 0.0, "tol": self.slope_tol}
+        reasons = []
+        if abs(f.slope) > self.slope_tol:
+            reasons.append(f"slope {f.slope:.3f} is not within ±{self.slope_tol:g}")
+        floor_curve = None
+        if self.floor is not None:
+            floor_curve = np.asarray(self.floor(curve.x, curve.resolved), dtype=float)
+            level = float(np.mean(curve.values[-1]) / floor_curve[-1])
+            measured["level_over_floor"] = level
+            theory["level_range"] = list(self.level_range)
+            if not self.level_range[0] <= level <= self.level_range[1]:
+                reasons.append(f"final level {level:.3g} × floor outside {list(self.level_range)}")
+        text = f"slope {f.slope:.3f}" + (f", level {measured['level_over_floor']:.3g}×floor" if self.floor else "")
+        want = f"0 ± {self.slope_tol:g}" + (f", level in {list(self.level_range)}" if self.floor else "")
+        return Judgement(FAIL if reasons else PASS, measured, theory, text, want, "; ".join(reasons),
+                         theory_curve=floor_curve)
+
+
+@dataclass(frozen=True)
+class UpperBoundClaim:
+    """``bound(T, resolved)`` holds at every T: judged on the mean's upper 95 % confidence limit
+    (``judge="ucl"``) or on the mean, against ``slack * bound``."""
+
+    bound: Callable
+    judge_on: str = "ucl"
+    slack: float = 1.0
+    kind: str = "upper bound"
+
+    def describe(self) -> str:
+        doc = (self.bound.__doc__ or "bound").strip().splitlines()[0]
+        slack = "" if self.slack == 1.0 else f" × {self.slack:g}"
+        judged = "upper 95% confidence limit of the mean" if self.judge_on == "ucl" else "mean"
+        return f"{judged} <= {doc}{slack} at every point"
+
+    def judge(self, curve: Curve) -> Judgement:
+        b = np.asarray(self.bound(curve.x, curve.resolved), dtype=float)
+        c = fit.check_upper_bound(curve.x, curve.values, b, slack=self.slack, judge=self.judge_on)
+        return Judgement(PASS if c.holds else FAIL,
+                         {"worst_ratio": c.worst_ratio, "worst_T": int(c.worst_x)},
+                         {"bound_at_max_T": float(b[-1]), "slack": self.slack},
+                         f"{self.judge_on}/bound <= {c.worst_ratio:.3g} (worst at T={int(c.worst_x)})",
+                         "<= 1" if self.slack == 1.0 else f"<= {self.slack:g}",
+                         "" if c.holds else f"bound exceeded at T={int(c.worst_x)} (ratio {c.worst_ratio:.3g})",
+                         theory_curve=b)
+
+
+@dataclass(frozen=True)
+class LinearRateClaim:
+    """``log(E error)`` is a straight line in t (R² >= ``min_r2`` over the window) whose per-step
+    contraction is at most ``rate(resolved)``."""
+
+    rate: Callable
+    window: object = None
+    min_r2: float = 0.99
+    kind: str = "linear rate"
+
+    def describe(self) -> str:
+        doc = (self.rate.__doc__ or "rate").strip().splitlines()[0]
+        return f"straight line in semilog (R² >= {self.min_r2:g}), contraction per step <= {doc}"
+
+    def judge(self, curve: Curve) -> Judgement:
+        f = fit.fit_linear_rate(curve.x, curve.values, window=self.window)
+        q = float(self.rate(curve.resolved))
+        reasons = []
+        if f.r2 < self.min_r2:
+            reasons.append(f"R² {f.r2:.4f} < {self.min_r2:g}: not a straight line")
+        if not f.at_least_as_fast_as(q):
+            reasons.append(f"contraction {f.contraction:.6f} > theory {q:.6f}")
+        lo = f.window[0]
+        line_x = curve.x[curve.x >= lo]
+        return Judgement(FAIL if reasons else PASS,
+                         {"contraction": f.contraction, "r2": f.r2},
+                         {"contraction_at_most": q},
+                         f"q = {f.contraction:.6f}, R² = {f.r2:.4f}", f"q <= {q:.6f}, R² >= {self.min_r2:g}",
+                         "; ".join(reasons),
+                         fit_line=(line_x, np.exp(f.intercept + f.slope * line_x)))
+
+
+@dataclass(frozen=True)
+class ContractionClaim:
+    """The fitted per-step contraction equals ``prediction(resolved)`` within relative ``rtol``."""
+
+    prediction: Callable
+    rtol: float = 0.01
+    window: object = None
+    kind: str = "contraction"
+
+    def describe(self) -> str:
+        doc = (self.prediction.__doc__ or "prediction").strip().splitlines()[0]
+        return f"per-step contraction = {doc} within {self.rtol:.0%}"
+
+    def judge(self, curve: Curve) -> Judgement:
+        f = fit.fit_linear_rate(curve.x, curve.values, window=self.window)
+        q = float(self.prediction(curve.resolved))
+        ok = abs(f.contraction - q) <= self.rtol * q
+        return Judgement(PASS if ok else FAIL, {"contraction": f.contraction, "r2": f.r2},
+                         {"contraction": q, "rtol": self.rtol},
+                         f"q = {f.contraction:.6f}", f"{q:.6f} ± {self.rtol:.0%}",
+                         "" if ok else f"contraction {f.contraction:.6f} differs from {q:.6f}")
+
+
+@dataclass(frozen=True, eq=False)
+class Check:
+    """One registered theorem check (see the module docstring)."""
+
+    id: str
+    part: str
+    title: str
+    statement: str
+    assumptions: tuple
+    source: Source
+    experiment: Experiment
+    claim: object
+
+    def catalogue_row(self) -> dict:
+        e = self.experiment
+        return {
+            "id": self.id,
+            "part": self.part,
+            "title": self.title,
+            "claim": self.claim.describe(),
+            "source": f"{self.source.kind}: {self.source.reference}",
+            "experiment": f"{e.algorithm} on {e.objective().label()} with {e.noise().label()}",
+            "metric": e.metric,
+            "judged": e.judged,
+        }
+
+    def evaluate(self, curve: Curve) -> Judgement:
+        """Judge a measured curve (divergence and unjudged experiments handled here)."""
+        judgement = self.claim.judge(curve)
+        if not self.experiment.judged:
+            judgement.status = REPORT
+            judgement.reason = "outside the theorem's assumptions: reported, not judged"
+        elif curve.n_diverged:
+            judgement.status = FAIL
+            judgement.reason = f"{curve.n_diverged} seed(s) diverged; " + judgement.reason
+        return judgement
+
+
+def log_grid(lo_exp: float, hi_exp: float, per_decade: int = 4) -> tuple:
+    """Integer horizons ``10**lo_exp .. 10**hi_exp``, ``per_decade`` points per decade."""
+    n = int(round((hi_exp - lo_exp) * per_decade)) + 1
+    return tuple(int(v) for v in np.unique(np.round(np.logspace(lo_exp, hi_exp, n))))
+

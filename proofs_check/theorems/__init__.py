@@ -1,0 +1,1 @@
+"""One module per dissertation part; each exposes ``CHECKS``, a tuple of :class:`~proofs_check.records.Check`."""
