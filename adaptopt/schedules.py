@@ -164,49 +164,49 @@ class Schedule:
 
 
 def constant(eta0: float) -> Schedule:
-    """:math:`\\eta_t = \\eta_0`."""
+    """η_t = η0."""
     return Schedule("constant", check_finite_positive("eta0", eta0))
 
 
 def inv_sqrt(eta0: float) -> Schedule:
-    """:math:`\\eta_t = \\eta_0/\\sqrt{t}`."""
+    """η_t = η0 / √t."""
     return Schedule("inv_sqrt", check_finite_positive("eta0", eta0))
 
 
 def inv_t(eta0: float) -> Schedule:
-    """:math:`\\eta_t = \\eta_0/t`."""
+    """η_t = η0 / t."""
     return Schedule("inv_t", check_finite_positive("eta0", eta0))
 
 
 def inv_linear(eta0: float, a: float) -> Schedule:
-    """:math:`\\eta_t = \\eta_0/(1 + a t)`, ``a >= 0``."""
+    """η_t = η0 / (1 + a t), a >= 0."""
     a = check_in_range("a", a, 0.0, math.inf)
     return Schedule("inv_linear", check_finite_positive("eta0", eta0), {"a": a})
 
 
 def inv_sqrt_linear(eta0: float, a: float) -> Schedule:
-    """:math:`\\eta_t = \\eta_0/(1 + a\\sqrt{t})`, ``a >= 0``."""
+    """η_t = η0 / (1 + a √t), a >= 0."""
     a = check_in_range("a", a, 0.0, math.inf)
     return Schedule("inv_sqrt_linear", check_finite_positive("eta0", eta0), {"a": a})
 
 
 def exponential(eta0: float, beta: float = 1.0) -> Schedule:
-    """:math:`\\eta_t = \\eta_0\\alpha^t` with :math:`\\alpha = (\\beta/T)^{1/T}`, ``beta >= 1``.
+    """η_t = η0 α^t with α = (β/T)^(1/T), β >= 1.
 
     The theory's parameterisation (Li, Zhuang and Orabona 2021): the last step is
-    :math:`\\eta_T = \\eta_0\\beta/T`, and :math:`\\alpha \\ge e^{-1/e}` for every ``T``.
+    η_T = η0 β/T, and α >= e^(-1/e) for every T.
     """
     beta = check_in_range("beta", beta, 1.0, math.inf)
     return Schedule("exponential", check_finite_positive("eta0", eta0), {"beta": beta})
 
 
 def cosine(eta0: float) -> Schedule:
-    """:math:`\\eta_t = \\tfrac{\\eta_0}{2}(1 + \\cos(\\pi t/T))`; the last step is zero."""
+    """η_t = (η0/2)(1 + cos(π t/T)); the last step is zero."""
     return Schedule("cosine", check_finite_positive("eta0", eta0))
 
 
 def stagewise(eta0: float, factor: float, milestones) -> Schedule:
-    """:math:`\\eta_t = \\eta_0\\gamma^{k(t)}`, ``k(t)`` the number of milestones ``<= t``."""
+    """η_t = η0 γ^k(t), k(t) the number of milestones <= t."""
     factor = check_in_range("factor", factor, 0.0, 1.0, low_open=True)
     steps = [check_positive_int("milestones", m) for m in np.atleast_1d(milestones).tolist()]
     if not steps or any(b <= a for a, b in zip(steps, steps[1:])):

@@ -97,6 +97,19 @@ class Constants:
         return out
 
 
+def _short(value) -> str:
+    """A compact text for an option value: numbers with %g, long vectors by their range."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, (int, float)) for v in value):
+        if len(set(value)) == 1:
+            return f"[{value[0]:g}]*{len(value)}"
+        if len(value) > 4:
+            return f"[{value[0]:g}..{value[-1]:g}]({len(value)})"
+        return "[" + ", ".join(f"{v:g}" for v in value) + "]"
+    return str(value)
+
+
 @dataclass(frozen=True, eq=False)
 class Objective:
     """A test function with exactly known constants.
@@ -166,7 +179,8 @@ class Objective:
         return out
 
     def label(self) -> str:
-        opts = ", ".join(f"{k}={v}" for k, v in self.options.items() if k != "dim")
+        """Short readable name: family, dimension and options (long vectors summarised)."""
+        opts = ", ".join(f"{k}={_short(v)}" for k, v in self.options.items() if k != "dim")
         return f"{self.name}(d={self.dim}{', ' + opts if opts else ''})"
 
     def to_dict(self) -> dict:
@@ -227,7 +241,8 @@ class NoiseModel:
         return bool(self.assumptions.get("finite_variance", True))
 
     def label(self) -> str:
-        opts = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.options.items())
+        """Short readable name: family and options (long vectors summarised)."""
+        opts = ", ".join(f"{k}={_short(v)}" for k, v in self.options.items())
         return f"{self.name}({opts})"
 
     def to_dict(self) -> dict:
