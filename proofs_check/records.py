@@ -153,13 +153,33 @@ class Experiment:
 
 @dataclass(frozen=True, eq=False)
 class Curve:
-    """A measured curve: ``values[i, j]`` is the metric at horizon ``x[i]`` for seed ``j``."""
+    """A measured curve: ``values[i, j]`` is the metric at horizon ``x[i]`` for seed ``j``.
+
+    ``results`` are the runs behind it (one per horizon when the schedule depends on T);
+    :meth:`metric` reads any other recorded metric at the same horizons.
+    """
 
     x: np.ndarray
     values: np.ndarray
     resolved: Resolved
     results: list
     n_diverged: int
+
+    @property
+    def objective(self):
+        return self.resolved.objective
+
+    @property
+    def noise(self):
+        return self.resolved.noise
+
+    def metric(self, name: str) -> np.ndarray:
+        """Metric ``name`` at the curve's horizons, shape (n_points, n_seeds)."""
+        if len(self.results) == 1:
+            result = self.results[0]
+            rows = np.searchsorted(result.checkpoints, self.x)
+            return result.metric(name)[rows]
+        return np.stack([r.metric(name)[-1] for r in self.results])
 
     def mean_ci(self):
         return fit.mean_ci(self.values, method="normal")
@@ -221,7 +241,7 @@ class SlopeClaim:
 @dataclass(frozen=True)
 class PlateauClaim:
     """The curve stops decaying: slope within ``slope_tol`` of 0 over the window, and (if given)
-    the last level lies in ``level_range`` times ``floor(T, resolved)``."""
+    the last level lies in ``level_range`` times ``floor(curve)``."""
 
     floor: Callable | None = None
     level_range: tuple | None = None
@@ -245,7 +265,7 @@ class PlateauClaim:
             reasons.append(f"slope {f.slope:.3f} is not within ±{self.slope_tol:g}")
         floor_curve = None
         if self.floor is not None:
-            floor_curve = np.asarray(self.floor(curve.x, curve.resolved), dtype=float)
+            floor_curve = np.asarray(self.floor(curve), dtype=float)
             level = float(np.mean(curve.values[-1]) / floor_curve[-1])
             measured["level_over_floor"] = level
             theory["level_range"] = list(self.level_range)
@@ -259,8 +279,9 @@ class PlateauClaim:
 
 @dataclass(frozen=True)
 class UpperBoundClaim:
-    """``bound(T, resolved)`` holds at every T: judged on the mean's upper 95 % confidence limit
-    (``judge="ucl"``) or on the mean, against ``slack * bound``."""
+    """``bound(curve)`` (an array over ``curve.x``) holds at every T: judged on the mean's upper
+    95 % confidence limit (``judge="ucl"``) or on the mean, against ``slack * bound``. The bound
+    sees the whole curve, so it can use quantities measured in the run (SGDOL's regret)."""
 
     bound: Callable
     judge_on: str = "ucl"
@@ -274,7 +295,7 @@ class UpperBoundClaim:
         return f"{judged} <= {doc}{slack} at every point"
 
     def judge(self, curve: Curve) -> Judgement:
-        b = np.asarray(self.bound(curve.x, curve.resolved), dtype=float)
+        b = np.asarray(self.bound(curve), dtype=float)
         c = fit.check_upper_bound(curve.x, curve.values, b, slack=self.slack, judge=self.judge_on)
         return Judgement(PASS if c.holds else FAIL,
                          {"worst_ratio": c.worst_ratio, "worst_T": int(c.worst_x)},
@@ -288,7 +309,7 @@ class UpperBoundClaim:
 @dataclass(frozen=True)
 class LinearRateClaim:
     """``log(E error)`` is a straight line in t (R² >= ``min_r2`` over the window) whose per-step
-    contraction is at most ``rate(resolved)``."""
+    contraction is at most ``rate(curve)``."""
 
     rate: Callable
     window: object = None
@@ -301,7 +322,7 @@ class LinearRateClaim:
 
     def judge(self, curve: Curve) -> Judgement:
         f = fit.fit_linear_rate(curve.x, curve.values, window=self.window)
-        q = float(self.rate(curve.resolved))
+        q = float(self.rate(curve))
         reasons = []
         if f.r2 < self.min_r2:
             reasons.append(f"R² {f.r2:.4f} < {self.min_r2:g}: not a straight line")
@@ -319,7 +340,7 @@ class LinearRateClaim:
 
 @dataclass(frozen=True)
 class ContractionClaim:
-    """The fitted per-step contraction equals ``prediction(resolved)`` within relative ``rtol``."""
+    """The fitted per-step contraction equals ``prediction(curve)`` within relative ``rtol``."""
 
     prediction: Callable
     rtol: float = 0.01
@@ -332,7 +353,7 @@ class ContractionClaim:
 
     def judge(self, curve: Curve) -> Judgement:
         f = fit.fit_linear_rate(curve.x, curve.values, window=self.window)
-        q = float(self.prediction(curve.resolved))
+        q = float(self.prediction(curve))
         ok = abs(f.contraction - q) <= self.rtol * q
         return Judgement(PASS if ok else FAIL, {"contraction": f.contraction, "r2": f.r2},
                          {"contraction": q, "rtol": self.rtol},

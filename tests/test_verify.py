@@ -38,9 +38,9 @@ def test_plateau_claim_fails_on_a_decaying_curve_and_checks_the_level():
     assert PlateauClaim().judge(_curve(x, v)).status == FAIL
     flat = np.ones_like(v) * 3.0
 
-    def floor(T, r):
+    def floor(curve):
         """floor"""
-        return np.full(np.shape(T), 4.0)
+        return np.full(curve.x.shape, 4.0)
     assert PlateauClaim(floor, (0.5, 1.0)).judge(_curve(x, flat)).status == PASS
     assert PlateauClaim(floor, (0.9, 1.0)).judge(_curve(x, flat)).status == FAIL
 
@@ -48,14 +48,14 @@ def test_plateau_claim_fails_on_a_decaying_curve_and_checks_the_level():
 def test_upper_bound_claim_judges_every_point():
     x, v = _power_law(-1.0)
 
-    def loose(T, r):
+    def loose(curve):
         """2 T^-1"""
-        return 2.0 * T ** -1.0
+        return 2.0 * curve.x ** -1.0
 
-    def tight_at_end(T, r):
+    def tight_at_end(curve):
         """bound violated at the last T"""
-        b = 2.0 * T ** -1.0
-        b[-1] = 0.5 * T[-1] ** -1.0
+        b = 2.0 * curve.x ** -1.0
+        b[-1] = 0.5 * curve.x[-1] ** -1.0
         return b
     assert UpperBoundClaim(loose).judge(_curve(x, v)).status == PASS
     judged = UpperBoundClaim(tight_at_end).judge(_curve(x, v))
@@ -65,10 +65,10 @@ def test_upper_bound_claim_judges_every_point():
 def test_linear_rate_and_contraction_claims():
     t = np.arange(0, 200, 5)
     v = np.tile(0.9 ** t, (4, 1)).T
-    assert LinearRateClaim(lambda r: 0.95).judge(_curve(t, v)).status == PASS
-    assert LinearRateClaim(lambda r: 0.85).judge(_curve(t, v)).status == FAIL
-    assert ContractionClaim(lambda r: 0.9, rtol=1e-3).judge(_curve(t, v)).status == PASS
-    assert ContractionClaim(lambda r: 0.91, rtol=1e-3).judge(_curve(t, v)).status == FAIL
+    assert LinearRateClaim(lambda c: 0.95).judge(_curve(t, v)).status == PASS
+    assert LinearRateClaim(lambda c: 0.85).judge(_curve(t, v)).status == FAIL
+    assert ContractionClaim(lambda c: 0.9, rtol=1e-3).judge(_curve(t, v)).status == PASS
+    assert ContractionClaim(lambda c: 0.91, rtol=1e-3).judge(_curve(t, v)).status == FAIL
 
 
 def _check(experiment, claim):
@@ -102,9 +102,9 @@ def test_runner_measures_judges_and_writes_a_report(tmp_path):
     steps = {p: tuple(range(1, 40)) for p in ("quick", "default", "full")}
     experiment = Experiment("sgd", lambda: objectives.quadratic(np.ones(3)), noise.none,
                             lambda T, r: schedules.constant(0.5), "f_gap", steps, seeds=8)
-    good = _check(experiment, ContractionClaim(lambda r: 0.25, rtol=1e-6))
+    good = _check(experiment, ContractionClaim(lambda c: 0.25, rtol=1e-6))
     bad = Check("T-BAD", "test", "t", "s", ("a",), Source("paper", "p"), experiment,
-                ContractionClaim(lambda r: 0.5, rtol=1e-6))
+                ContractionClaim(lambda c: 0.5, rtol=1e-6))
     outcomes = verify.run_checks([good, bad], "quick")
     assert [o.status for o in outcomes] == [PASS, FAIL]
     assert math.isclose(outcomes[0].measured["contraction"], 0.25, rel_tol=1e-9)

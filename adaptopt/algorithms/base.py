@@ -68,6 +68,10 @@ class Algorithm:
         given).
     summary : str
         One line with the update rule.
+    state_names : tuple of str
+        Names of the scalar state entries; when given (one per entry of ``scal``), the engine
+        records them at every checkpoint as metrics ``state_<name>`` (e.g. SGDOL's cumulative
+        surrogate loss, from which its regret is measured).
     """
 
     name: str
@@ -79,6 +83,11 @@ class Algorithm:
     samples_per_step: int = 1
     uses_schedule: bool = True
     summary: str = ""
+    state_names: tuple = ()
+
+    def __post_init__(self):
+        if self.state_names and len(self.state_names) != self.n_state_scalars:
+            raise ValueError(f"algorithm {self.name!r}: state_names must name all {self.n_state_scalars} state scalars")
 
     def pack(self, hyper: dict | None) -> np.ndarray:
         """Validated hyper-parameter vector; missing entries take their defaults."""

@@ -68,7 +68,7 @@ def no_noise():
     return noise.none()
 
 
-def sgd_constant_bound(T, r):
+def sgd_constant_bound(curve):
     """2 Δ/(η T) + L η σ²
 
     Derived (classical, Ghadimi and Lan 2013 type; constants ours). For η <= 1/L, L-smoothness
@@ -78,10 +78,11 @@ def sgd_constant_bound(T, r):
     Summing over t = 1..T and using f(x_{T+1}) >= f* gives
     (1/T) Σ_t E||∇f(x_t)||² <= 2Δ/(ηT) + Lησ², with Δ = f(x_1) − f*.
     """
-    return 2.0 * r.delta / (F2_ETA * T) + r.L * F2_ETA * r.sigma2
+    r = curve.resolved
+    return 2.0 * r.delta / (F2_ETA * curve.x) + r.L * F2_ETA * r.sigma2
 
 
-def sgd_constant_floor(T, r):
+def sgd_constant_floor(curve):
     """L η σ² (the bound's noise floor)
 
     The floor is the term of :func:`sgd_constant_bound` that does not decay. Derived: near the
@@ -91,27 +92,28 @@ def sgd_constant_floor(T, r):
     η = 1/(2L). F2 is flatter away from 0, so the measured level is lower; a level between 1/4
     and 1 times the floor shows that the curve stalls at the noise floor instead of decaying.
     """
-    return np.full(np.shape(T), r.L * F2_ETA * r.sigma2)
+    r = curve.resolved
+    return np.full(curve.x.shape, r.L * F2_ETA * r.sigma2)
 
 
-def gd_pl_bound(t, r):
+def gd_pl_bound(curve):
     """(1 − μ/L)^t Δ
 
     Karimi, Nutini and Schmidt (2016), Theorem 1: gradient descent with step 1/L on an
     L-smooth function satisfying PL(μ) has f(x_{t+1}) − f* <= (1 − μ/L)^t (f(x_1) − f*).
     μ is the proven PL constant of the objective.
     """
-    c = r.objective.constants
-    return (1.0 - c.mu_pl.value / c.L.value) ** np.asarray(t, dtype=float) * r.delta
+    c = curve.objective.constants
+    return (1.0 - c.mu_pl.value / c.L.value) ** curve.x.astype(float) * curve.resolved.delta
 
 
-def gd_pl_rate(r):
+def gd_pl_rate(curve):
     """1 − μ/L (proven μ)"""
-    c = r.objective.constants
+    c = curve.objective.constants
     return 1.0 - c.mu_pl.value / c.L.value
 
 
-def gd_local_rate(r):
+def gd_local_rate(curve):
     """(1 − η h_min)², h_min the smallest curvature at the minimiser
 
     Derived: near the minimiser 0, F1-d = Σ w_i (x_i² + 3 sin² x_i) ≈ Σ 4 w_i x_i², so GD with
@@ -119,7 +121,7 @@ def gd_local_rate(r):
     term w_i x_i² by its square. The slowest coordinate (min w) dominates late:
     f − f* decays by (1 − min w/max w)² = 0.99² per step.
     """
-    w = np.asarray(r.objective.options["weights"])
+    w = np.asarray(curve.objective.options["weights"])
     return (1.0 - w.min() / w.max()) ** 2
 
 
