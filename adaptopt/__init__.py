@@ -17,10 +17,31 @@ noise models and algorithms.
 
 __version__ = "0.1.0"
 
-from adaptopt.algorithms import ALGORITHMS, get_algorithm  # noqa: E402
-from adaptopt.engine import log_checkpoints, replay, run  # noqa: E402
-from adaptopt.result import Result  # noqa: E402
+# The public names are loaded on first use: ``synthetic`` imports ``adaptopt.validation`` and
+# ``adaptopt.engine`` imports ``synthetic``, so importing the engine here would make
+# ``import synthetic`` circular.
+_LAZY = {
+    "ALGORITHMS": ("adaptopt.algorithms", "ALGORITHMS"),
+    "get_algorithm": ("adaptopt.algorithms", "get_algorithm"),
+    "run": ("adaptopt.engine", "run"),
+    "replay": ("adaptopt.engine", "replay"),
+    "log_checkpoints": ("adaptopt.engine", "log_checkpoints"),
+    "Result": ("adaptopt.result", "Result"),
+    "load": ("adaptopt.result", "load"),
+}
 
-load = Result.load
+__all__ = ["__version__", *_LAZY]
 
-__all__ = ["ALGORITHMS", "Result", "__version__", "get_algorithm", "load", "log_checkpoints", "replay", "run"]
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'adaptopt' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

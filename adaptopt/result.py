@@ -167,3 +167,8 @@ class Result:
         except (OSError, ValueError) as err:
             raise ValueError(f"cannot read result file {path}: {err}") from None
         return cls(data)
+
+
+def load(path) -> Result:
+    """Read a result file written by :meth:`Result.save`."""
+    return Result.load(path)

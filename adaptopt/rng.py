@@ -260,6 +260,7 @@ class Stream:
     """
 
     def __init__(self, root_seed: int, seed_index: int = 0):
+        _check_nonnegative_int("seed_index", seed_index)
         self.root_seed = root_seed
         self.seed_index = seed_index
         self.state = seed_states(root_seed, seed_index, 1)[0].copy()

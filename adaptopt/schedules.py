@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from adaptopt._jit import jit
-from adaptopt.validation import check_finite_positive, check_in_range, check_positive_int
+from adaptopt.validation import call_with_options, check_finite_positive, check_in_range, check_positive_int
 
 CONSTANT = 0
 INV_SQRT = 1
@@ -143,12 +143,11 @@ class Schedule:
         ts = np.asarray(t)
         if not np.issubdtype(ts.dtype, np.integer):
             raise TypeError(f"t must be an integer or an integer array, got dtype {ts.dtype}")
-        if self.needs_horizon:
-            if horizon is None:
-                raise ValueError(f"the {self.kind} schedule depends on the horizon: pass T")
-            horizon = self.check_horizon(horizon)
-        horizon = 1 if horizon is None else check_positive_int("T", horizon)
-        if ts.size and (ts.min() < 1 or (self.needs_horizon and ts.max() > horizon)):
+        if self.needs_horizon and horizon is None:
+            raise ValueError(f"the {self.kind} schedule depends on the horizon: pass T")
+        given = horizon is not None
+        horizon = self.check_horizon(horizon) if given else 1
+        if ts.size and (ts.min() < 1 or (given and ts.max() > horizon)):
             raise ValueError(f"t must lie in 1..T, got values in [{ts.min()}, {ts.max()}]")
         flat = np.ascontiguousarray(ts, dtype=np.float64).ravel()
         out = np.empty_like(flat)
@@ -237,7 +236,4 @@ def make_schedule(spec) -> Schedule:
     if kind not in SCHEDULES:
         raise ValueError(f"unknown schedule kind {kind!r}; allowed: {', '.join(SCHEDULES)}")
     kwargs = {k: v for k, v in spec.items() if k != "kind"}
-    try:
-        return SCHEDULES[kind](**kwargs)
-    except TypeError as err:
-        raise ValueError(f"bad parameters for schedule {kind!r}: {err}") from None
+    return call_with_options(SCHEDULES[kind], kwargs, f"schedule {kind!r}")

@@ -7,6 +7,7 @@ parameter, the value received and what is allowed.
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 
@@ -86,3 +87,21 @@ def check_choice(name: str, value, allowed) -> str:
         listed = ", ".join(sorted(map(str, allowed)))
         raise ValueError(f"unknown {name} {value!r}; allowed: {listed}")
     return value
+
+
+def call_with_options(constructor, options: dict, what: str):
+    """``constructor(**options)``, with unknown or missing option names reported as ValueError.
+
+    Only the binding of the names is checked here; the constructor's own validation errors
+    (``TypeError`` for a wrong kind of value, ``ValueError`` for a value out of range) pass
+    through unchanged.
+    """
+    signature = inspect.signature(constructor)
+    unknown = sorted(set(options) - set(signature.parameters))
+    if unknown:
+        raise ValueError(f"unknown option(s) {unknown} for {what}; allowed: {', '.join(signature.parameters)}")
+    try:
+        signature.bind(**options)
+    except TypeError as err:
+        raise ValueError(f"bad options for {what}: {err}") from None
+    return constructor(**options)

@@ -23,8 +23,10 @@ Implementations (the rows of the table, :data:`IMPLEMENTATIONS`):
 Method
 ------
 1. Warm-up: every implementation runs once per cell with a tiny T; compile time is excluded.
-2. Calibration: for every (implementation, cell), T grows until one call takes about the target
-   time (0.3 s; ``--quick``: 0.05 s). T differs between implementations; the unit removes it.
+2. Calibration: for every (implementation, cell), T grows until the steps of one call (its time
+   minus the fixed cost of a call) take about the target time (0.3 s; ``--quick``: 0.05 s),
+   estimated from minima of repeated calls. T differs between implementations; the unit
+   removes it. The engine's fixed cost per call (``adaptopt.run`` with T = 1) is printed apart.
    Every implementation records metrics at the same log-spaced checkpoints for a given T
    (:func:`checkpoints_for`: the engine's 40, fewer when T is short, so that metric work
    stays below 1 checkpoint in 25 steps).
@@ -52,7 +54,7 @@ a check applies to every workload unless its ``workloads`` field names some.
 
 Usage::
 
-    python benchmarks/run.py --quick            # about a minute
+    python benchmarks/run.py --quick            # 3-4 minutes on a busy 2-core machine
     python benchmarks/run.py --only 'engine|noise' --reps 7
     python benchmarks/run.py --only 'd=100,S=64'
     python benchmarks/run.py --only compile
@@ -105,9 +107,12 @@ TARGET_CALL_S = 0.3
 TARGET_CALL_S_QUICK = 0.05
 #: Repetitions per cell (the spec asks for the median of 5-7).
 DEFAULT_REPS = 5
-#: Calibration: start T, stop growing once a call lasts this fraction of the target, T bounds.
+#: Calibration: start T, stop growing once the steps of a call last this fraction of the target.
 CALIBRATION_START_T = 8
 CALIBRATION_STOP_FRACTION = 0.25
+#: Calls whose minimum estimates the fixed cost and the final rate during calibration.
+CALIBRATION_CALLS = 3
+#: Bounds on T.
 MIN_T = 2
 MAX_T = 50_000_000
 #: T of the warm-up call (compiles every kernel before anything is timed).
@@ -590,16 +595,30 @@ def timed(run, horizon: int) -> float:
         gc.enable()
 
 
+def fastest(run, horizon: int, calls: int) -> float:
+    """Shortest of ``calls`` timed calls (load from other processes only ever adds time)."""
+    return min(timed(run, horizon) for _ in range(calls))
+
+
 def calibrate(run, target_s: float) -> int:
-    """A T for which ``run(T)`` lasts about ``target_s`` seconds."""
-    horizon = CALIBRATION_START_T
+    """A T for which the part of ``run(T)`` that grows with T lasts about ``target_s`` seconds.
+
+    The fixed cost of a call (``run(MIN_T)``) is subtracted before extrapolating, so that an
+    implementation with a large per-call cost still gets a T at which the steps dominate. Both
+    the fixed cost and the final estimate are minima over CALIBRATION_CALLS calls, so that one
+    preempted call does not shrink T.
+    """
+    base = fastest(run, MIN_T, CALIBRATION_CALLS)
+    horizon = max(CALIBRATION_START_T, MIN_T + 1)
     while True:
-        elapsed = timed(run, horizon)
-        if elapsed >= CALIBRATION_STOP_FRACTION * target_s or horizon >= MAX_T:
+        variable = timed(run, horizon) - base
+        if variable >= CALIBRATION_STOP_FRACTION * target_s or horizon >= MAX_T:
+            variable = min(variable, fastest(run, horizon, CALIBRATION_CALLS - 1) - base)
             break
-        growth = 0.5 * target_s / max(elapsed, 1e-6)
+        growth = 0.5 * target_s / max(variable, 1e-6)
         horizon = min(MAX_T, int(horizon * min(max(growth, 2.0), 100.0)))
-    return int(min(MAX_T, max(MIN_T, round(horizon * target_s / elapsed))))
+    per_step = max(variable, 1e-9) / (horizon - MIN_T)
+    return int(min(MAX_T, max(MIN_T, round(target_s / per_step))))
 
 
 def measure_cell(workload: Workload, dim: int, n_seeds: int, names: list[str], reps: int, target_s: float,
@@ -625,7 +644,8 @@ def measure_cell(workload: Workload, dim: int, n_seeds: int, names: list[str], r
         work = n_seeds * horizons[name] * dim
         ns = [1e9 * s / work for s in seconds[name]]
         result[name] = {"T": horizons[name], "checkpoints": int(checkpoints_for(horizons[name]).size),
-                        "seconds": seconds[name], "ns_per_coord_step": ns, "median_ns": statistics.median(ns)}
+                        "seconds": seconds[name], "ns_per_coord_step": ns, "median_ns": statistics.median(ns),
+                        "min_ns": min(ns)}
     cell = {"d": dim, "S": n_seeds, "load": load, "implementations": result}
     if "engine" in runs:
         overhead = [timed(runs["engine"], 1) for _ in range(OVERHEAD_CALLS)]
@@ -728,6 +748,14 @@ def _cell_label(d: int, s: int) -> str:
     return f"d={d:g} S={s}" if d < 10_000 else f"d=1e{round(math.log10(d))} S={s}"
 
 
+def _fixed_cost(cell: dict):
+    """``(seconds, share of the median engine call)`` of adaptopt.run's fixed cost, or None."""
+    overhead, engine_run = cell.get("engine_call_overhead_s"), cell["implementations"].get("engine", {})
+    if overhead is None or "seconds" not in engine_run:
+        return None
+    return overhead, overhead / statistics.median(engine_run["seconds"])
+
+
 def format_table(workload: Workload, cells: list[dict]) -> str:
     """Implementation x (d, S) table of median ns per coordinate-step, with the load per cell."""
     names = [n for n in IMPLEMENTATIONS if any(n in c["implementations"] for c in cells)]
@@ -742,10 +770,10 @@ def format_table(workload: Workload, cells: list[dict]) -> str:
         lines.append(f"{name:<14}" + "".join(f"{v:>{width}}" for v in values))
     lines.append("-" * len(head))
     lines.append(f"{'others, cores':<14}" + "".join(f"{c['load']['others_cores']:>{width}.2f}" for c in cells))
-    overhead = [c.get("engine_call_overhead_s") for c in cells]
-    if any(v is not None for v in overhead):
-        lines.append(f"{'run() ms/call':<14}" + "".join(
-            f"{'-' if v is None else f'{1e3 * v:.2f}':>{width}}" for v in overhead))
+    fixed = [_fixed_cost(c) for c in cells]
+    if any(v is not None for v in fixed):
+        lines.append(f"{'run() fixed ms':<14}" + "".join(
+            f"{'-' if v is None else f'{1e3 * v[0]:.1f} ({100 * v[1]:.0f}%)':>{width}}" for v in fixed))
     skipped = {n: r["skipped"] for c in cells for n, r in c["implementations"].items() if "skipped" in r}
     for name, reason in skipped.items():
         lines.append(f"skipped {name}: {reason}")
@@ -867,7 +895,7 @@ def main(argv=None) -> int:
             log(format_table(WORKLOADS[name], entry["cells"]))
             log("ratios (median of per-repetition ratios; [busy] = others used > "
                 f"{BUSY_OTHERS_CORES} cores during the cell):")
-            log(format_checks(entry["checks"]))
+            log(format_checks(entry["checks"]) or "  (no check applies to the cells measured)")
         for phase, res in entry.get("compile", {}).items():
             if "compile_s" in res:
                 log(f"  compile, {phase:<4}: first run - second run = {res['compile_s']:.2f} s "

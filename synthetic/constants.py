@@ -115,6 +115,8 @@ def _check_objective(objective) -> Objective:
 
 
 def _check_box(box, dim: int):
+    if isinstance(box, np.ndarray) and box.ndim >= 1:
+        box = list(box)
     if not isinstance(box, (tuple, list)) or len(box) != 2:
         raise ValueError(f"box must be a pair (low, high) of scalars or length-{dim} arrays, got {box!r}")
     try:
@@ -308,9 +310,9 @@ def estimate_smoothness(objective, points=None, box=None, n_points: int = DEFAUL
         Evaluate over the box ``low <= x <= high``; ``low`` and ``high`` are scalars or length-d
         arrays with ``low < high``. Exactly one of ``points`` and ``box`` is required.
     n_points : int
-        Number of uniform random points in the box (besides the grid).
+        Number of uniform random points in the box (besides the grid); unused along ``points``.
     seed : int or numpy.random.Generator
-        Randomness of the uniform points.
+        Randomness of the uniform points; unused along ``points``.
     step : float
         Relative central-difference step, in ``(0, 1)``.
     grid : bool or None

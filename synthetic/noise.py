@@ -31,7 +31,7 @@ import numpy as np
 
 from adaptopt import rng as _rng
 from adaptopt._jit import jit
-from adaptopt.validation import check_choice, check_in_range, check_vector
+from adaptopt.validation import call_with_options, check_choice, check_in_range, check_vector
 from synthetic.base import NoiseModel
 
 # --------------------------------------------------------------------------------------------
@@ -147,7 +147,11 @@ def student_t(sigma: float, df: float) -> NoiseModel:
     rescale = math.sqrt((df - 2.0) / df) if finite and math.isfinite(df) else 1.0
 
     def reference(grad, x, rng):
-        return grad + sigma * rescale / math.sqrt(_dim(grad)) * rng.standard_t(df, np.shape(grad))
+        # numpy's Generator.standard_t(inf) returns NaN; t with infinite df is the normal
+        # (adaptopt.rng.Stream draws normals in this case too, in the same order).
+        shape = np.shape(grad)
+        draws = rng.standard_normal(shape) if math.isinf(df) else rng.standard_t(df, shape)
+        return grad + sigma * rescale / math.sqrt(_dim(grad)) * draws
 
     return NoiseModel(
         "student_t", student_t_sample, np.array([sigma, df, sigma * rescale]),
@@ -178,8 +182,8 @@ def uniform(sigma: float) -> NoiseModel:
 def scaled(scales) -> NoiseModel:
     """Per-coordinate Gaussian noise ``s_i ξ_i``: total variance ``Σ s_i²``."""
     s = check_vector("scales", scales)
-    if np.any(s < 0):
-        raise ValueError("scales must be non-negative")
+    if s.size == 0 or np.any(s < 0):
+        raise ValueError("scales must be a non-empty vector of non-negative numbers")
     total = float(np.sum(s * s))
 
     def reference(grad, x, rng):
@@ -211,7 +215,4 @@ NOISE_MODELS = {
 def make_noise(name: str, **options) -> NoiseModel:
     """Build a registered noise model by name."""
     check_choice("noise model", name, NOISE_MODELS)
-    try:
-        return NOISE_MODELS[name](**options)
-    except TypeError as err:
-        raise ValueError(f"bad options for noise model {name!r}: {err}") from None
+    return call_with_options(NOISE_MODELS[name], options, f"noise model {name!r}")

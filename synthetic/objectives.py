@@ -22,7 +22,7 @@ import numpy as np
 from scipy import optimize
 
 from adaptopt._jit import jit
-from adaptopt.validation import check_choice, check_positive_int, check_vector
+from adaptopt.validation import call_with_options, check_choice, check_finite_positive, check_positive_int, check_vector
 from synthetic.base import Constant, Constants, Objective
 
 # --------------------------------------------------------------------------------------------
@@ -112,7 +112,10 @@ def flat_quartic_grad(x, p, out):
 def _start(x0, dim: int, default: float) -> np.ndarray:
     if x0 is None:
         return np.full(dim, default)
-    arr = np.asarray(x0, dtype=np.float64)
+    try:
+        arr = np.asarray(x0, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"x0 must be a number or a vector of length {dim}, got {x0!r}") from None
     return np.full(dim, float(arr)) if arr.ndim == 0 else check_vector("x0", arr, dim)
 
 
@@ -164,6 +167,7 @@ def quadratic(eigenvalues, center=None, x0=None) -> Objective:
 def log_spectrum(dim: int, condition_number: float, smallest: float = 1.0) -> np.ndarray:
     """``dim`` log-spaced eigenvalues from ``smallest`` to ``smallest * condition_number``."""
     dim = check_positive_int("dim", dim)
+    smallest = check_finite_positive("smallest", smallest)
     if not (condition_number >= 1 and math.isfinite(condition_number)):
         raise ValueError(f"condition_number must be a finite number >= 1, got {condition_number!r}")
     return smallest * np.logspace(0.0, math.log10(condition_number), dim)
@@ -287,7 +291,4 @@ OBJECTIVES = {
 def make_objective(name: str, **options) -> Objective:
     """Build a registered objective by name."""
     check_choice("objective", name, OBJECTIVES)
-    try:
-        return OBJECTIVES[name](**options)
-    except TypeError as err:
-        raise ValueError(f"bad options for objective {name!r}: {err}") from None
+    return call_with_options(OBJECTIVES[name], options, f"objective {name!r}")
