@@ -39,13 +39,19 @@ def cache_root() -> Path:
 
 
 def source_hash() -> str:
-    """SHA-256 (first 12 hex digits) of the source of the packages in :data:`JIT_PACKAGES`."""
+    """SHA-256 (first 12 hex digits) of the jitted source of the packages in :data:`JIT_PACKAGES`.
+
+    Only modules that compile code (those importing :mod:`adaptopt._jit`, and ``_jit.py``
+    itself) are hashed: editing the engine's Python layer or the references keeps the cache.
+    """
     digest = hashlib.sha256()
     top = Path(__file__).resolve().parent.parent
     for package in JIT_PACKAGES:
         for path in sorted((top / package).rglob("*.py")):
-            digest.update(str(path.relative_to(top)).encode())
-            digest.update(path.read_bytes())
+            text = path.read_bytes()
+            if path.name == "_jit.py" or b"adaptopt._jit" in text:
+                digest.update(str(path.relative_to(top)).encode())
+                digest.update(text)
     return digest.hexdigest()[:12]
 
 

@@ -29,9 +29,9 @@ import numpy as np
 
 from adaptopt import kernels, rng
 from adaptopt.algorithms import Algorithm, get_algorithm
-from adaptopt.result import Result, config_hash
+from adaptopt.result import Result
 from adaptopt.schedules import Schedule, make_schedule
-from adaptopt.validation import check_finite_positive, check_positive_int
+from adaptopt.validation import check_in_range, check_positive_int
 from synthetic.base import NoiseModel, Objective
 from synthetic.noise import none as _no_noise
 
@@ -39,6 +39,8 @@ from synthetic.noise import none as _no_noise
 DEFAULT_CHECKPOINTS = 40
 #: Default divergence threshold on ||grad f(x)||.
 DEFAULT_DIVERGENCE_THRESHOLD = 1e100
+#: Largest allowed threshold: its square must stay finite for the kernel's test.
+MAX_DIVERGENCE_THRESHOLD = 1e150
 
 
 def log_checkpoints(horizon: int, count: int = DEFAULT_CHECKPOINTS) -> np.ndarray:
@@ -111,11 +113,19 @@ def _check_gradient_contract(objective: Objective, point: np.ndarray) -> None:
                          f"return ||grad f(x)||^2; at x0 it returned {returned!r}, ||out||^2 = {float(out @ out)!r}")
 
 
+def _float_array(name: str, value) -> np.ndarray:
+    """A float64 copy of ``value``; non-numeric or ragged input raises TypeError naming ``name``."""
+    try:
+        return np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of real numbers, got {type(value).__name__}") from None
+
+
 def _starting_points(x0, objective: Objective, n_seeds: int) -> np.ndarray:
-    start = objective.x0 if x0 is None else np.asarray(x0, dtype=np.float64)
+    start = objective.x0 if x0 is None else _float_array("x0", x0)
     d = objective.dim
     if start.shape == (d,):
-        start = np.broadcast_to(start, (n_seeds, d))
+        start = np.tile(start, (n_seeds, 1))
     elif start.shape != (n_seeds, d):
         raise ValueError(f"x0 must have shape ({d},) or (n_seeds, {d}) = ({n_seeds}, {d}), got {start.shape}")
     if not np.all(np.isfinite(start)):
@@ -123,11 +133,35 @@ def _starting_points(x0, objective: Objective, n_seeds: int) -> np.ndarray:
     return np.ascontiguousarray(start, dtype=np.float64)
 
 
+#: Seed blocks per thread: threads take blocks from a queue, so a thread slowed down by another
+#: process on its core does not hold up the whole run.
+BLOCKS_PER_THREAD = 4
+#: Smallest block worth a task of its own.
+MIN_BLOCK_SEEDS = 8
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+
+
 def seed_blocks(n_seeds: int, n_blocks: int) -> list[slice]:
     """Split ``range(n_seeds)`` into at most ``n_blocks`` contiguous, near-equal slices."""
     n_blocks = max(1, min(n_blocks, n_seeds))
     edges = np.linspace(0, n_seeds, n_blocks + 1).round().astype(int)
     return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def _run_blocks(task, n_seeds: int, n_threads: int) -> None:
+    """Call ``task(block)`` for blocks of seeds, on ``n_threads`` threads (a persistent pool).
+
+    The split never changes results: every seed has its own stream and output rows.
+    """
+    if n_threads == 1 or n_seeds < 2 * MIN_BLOCK_SEEDS:
+        task(slice(0, n_seeds))
+        return
+    n_blocks = min(n_threads * BLOCKS_PER_THREAD, max(n_threads, n_seeds // MIN_BLOCK_SEEDS))
+    if n_threads not in _pools:
+        _pools[n_threads] = ThreadPoolExecutor(n_threads, thread_name_prefix="adaptopt")
+    for future in [_pools[n_threads].submit(task, block) for block in seed_blocks(n_seeds, n_blocks)]:
+        future.result()
 
 
 def run_kernel_for(algorithm: Algorithm, objective: Objective, noise: NoiseModel):
@@ -149,7 +183,7 @@ def replay_kernel_for(algorithm: Algorithm):
     return kernels.build("replay", bindings, {}, algorithm.name)
 
 
-def _provenance(config: dict, wall_time: float, n_threads: int) -> dict:
+def _provenance(wall_time: float, n_threads: int) -> dict:
     import scipy
 
     from adaptopt import __version__
@@ -160,7 +194,6 @@ def _provenance(config: dict, wall_time: float, n_threads: int) -> dict:
         "scipy": scipy.__version__,
         "python": platform.python_version(),
         "machine": platform.machine(),
-        "config_hash": config_hash(config),
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "wall_time_s": wall_time,
         "threads": n_threads,
@@ -228,7 +261,8 @@ def run(
     horizon = check_positive_int("T", T)
     n_seeds = check_positive_int("n_seeds", n_seeds)
     steps = _checkpoints(checkpoints, horizon)
-    threshold = check_finite_positive("divergence_threshold", divergence_threshold)
+    threshold = check_in_range("divergence_threshold", divergence_threshold, 0.0, MAX_DIVERGENCE_THRESHOLD,
+                               low_open=True)
     n_threads = numba.get_num_threads() if n_threads is None else check_positive_int("n_threads", n_threads)
     start = _starting_points(x0, obj, n_seeds)
     _check_gradient_contract(obj, start[0])
@@ -260,15 +294,10 @@ def run(
                horizon, steps, states[block], threshold * threshold, algo.n_state_vectors, algo.n_state_scalars,
                metrics[block], final_x[block], diverged_at[block])
 
-    blocks = seed_blocks(n_seeds, n_threads)
-    if len(blocks) == 1:
-        run_block(blocks[0])
-    else:
-        with ThreadPoolExecutor(len(blocks)) as pool:
-            list(pool.map(run_block, blocks))
+    _run_blocks(run_block, n_seeds, n_threads)
     wall = time.perf_counter() - t0
     seeds = np.arange(seed_start, seed_start + n_seeds, dtype=np.int64)
-    return Result.from_arrays(metrics, steps, seeds, final_x, diverged_at, config, _provenance(config, wall, n_threads))
+    return Result.from_arrays(metrics, steps, seeds, final_x, diverged_at, config, _provenance(wall, n_threads))
 
 
 def replay(algorithm, grads, grads2=None, *, x0, hyper: dict | None = None, schedule=None):
@@ -297,19 +326,19 @@ def replay(algorithm, grads, grads2=None, *, x0, hyper: dict | None = None, sche
     algo = get_algorithm(algorithm)
     hyper_vec = algo.pack(hyper)
     sched = _schedule(algo, schedule)
-    g = np.array(grads, dtype=np.float64)
+    g = _float_array("grads", grads)
     if g.ndim != 2 or g.shape[0] < 1 or g.shape[1] < 1:
         raise ValueError(f"grads must have shape (T, d) with T, d >= 1, got {g.shape}")
     if not np.all(np.isfinite(g)):
         raise ValueError("grads must contain only finite values")
     horizon, d = g.shape
-    start = np.asarray(x0, dtype=np.float64)
+    start = _float_array("x0", x0)
     if start.shape != (d,) or not np.all(np.isfinite(start)):
         raise ValueError(f"x0 must be a finite vector of shape ({d},), got shape {start.shape}")
     if algo.samples_per_step == 2:
         if grads2 is None:
             raise ValueError(f"algorithm {algo.name!r} draws two samples per step: pass grads2 of shape {g.shape}")
-        g2 = np.array(grads2, dtype=np.float64)
+        g2 = _float_array("grads2", grads2)
         if g2.shape != g.shape or not np.all(np.isfinite(g2)):
             raise ValueError(f"grads2 must be finite with the shape of grads {g.shape}, got {g2.shape}")
     elif grads2 is not None:

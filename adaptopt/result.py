@@ -35,10 +35,14 @@ from adaptopt.kernels import METRIC_NAMES, METRICS
 FORMAT = "adaptopt.Result/1"
 
 
+def canonical_json(config: dict) -> str:
+    """The canonical text of a configuration: sorted keys, compact separators."""
+    return json.dumps(config, sort_keys=True, separators=(",", ":"), allow_nan=True)
+
+
 def config_hash(config: dict) -> str:
-    """SHA-256 of the canonical (sorted, compact) JSON of ``config``."""
-    text = json.dumps(config, sort_keys=True, separators=(",", ":"), allow_nan=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """SHA-256 of :func:`canonical_json` of ``config``."""
+    return hashlib.sha256(canonical_json(config).encode()).hexdigest()
 
 
 class Result:
@@ -54,7 +58,12 @@ class Result:
 
     @classmethod
     def from_arrays(cls, metrics, checkpoints, seeds, final_x, diverged_at, config, provenance) -> "Result":
-        """Assemble a result from kernel outputs (``metrics`` has shape (seed, step, metric))."""
+        """Assemble a result from kernel outputs (``metrics`` has shape (seed, step, metric)).
+
+        The provenance gets the ``config_hash`` of ``config``.
+        """
+        config_text = canonical_json(config)
+        provenance = {**provenance, "config_hash": hashlib.sha256(config_text.encode()).hexdigest()}
         coords = {"seed": np.asarray(seeds, dtype=np.int64), "step": np.asarray(checkpoints, dtype=np.int64)}
         variables = {
             name: (("seed", "step"), metrics[:, :, k], {"description": desc})
@@ -68,7 +77,7 @@ class Result:
             "algorithm": config["algorithm"]["label"],
             "objective": config["objective"]["label"],
             "noise": config["noise"]["label"],
-            "config": json.dumps(config, sort_keys=True),
+            "config": config_text,
             "provenance": json.dumps(provenance, sort_keys=True),
         }
         return cls(xr.Dataset(variables, coords=coords, attrs=attrs))
@@ -148,7 +157,9 @@ class Result:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         os.close(fd)
         try:
-            self.data.to_netcdf(tmp, engine="h5netcdf")
+            # Fletcher-32 checksums: a damaged value fails to load instead of loading silently.
+            encoding = {name: {"fletcher32": True} for name in self.data.data_vars}
+            self.data.to_netcdf(tmp, engine="h5netcdf", encoding=encoding)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
@@ -164,8 +175,8 @@ class Result:
         try:
             with xr.open_dataset(path, engine="h5netcdf") as ds:
                 data = ds.load()
-        except (OSError, ValueError) as err:
-            raise ValueError(f"cannot read result file {path}: {err}") from None
+        except Exception as err:  # noqa: BLE001 - h5py raises OSError, KeyError, ValueError, ... on damage
+            raise ValueError(f"cannot read result file {path}: {type(err).__name__}: {err}") from None
         return cls(data)
 
 

@@ -17,6 +17,7 @@ Hyper-parameters are runtime data: a sweep never recompiles.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +92,8 @@ class Algorithm:
 
     def pack(self, hyper: dict | None) -> np.ndarray:
         """Validated hyper-parameter vector; missing entries take their defaults."""
+        if hyper is not None and not isinstance(hyper, Mapping):
+            raise TypeError(f"hyper must be a dict of hyper-parameters, got {type(hyper).__name__}")
         hyper = {} if hyper is None else dict(hyper)
         known = {h.name for h in self.hypers}
         unknown = sorted(set(hyper) - known)
