@@ -101,8 +101,8 @@ def _short(value) -> str:
     """A compact text for an option value: numbers with %g, long vectors by their range."""
     if isinstance(value, float):
         return f"{value:g}"
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, (int, float)) for v in value):
-        if len(set(value)) == 1:
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, (int, float)) for v in (value[0], value[-1])):
+        if min(value) == max(value):
             return f"[{value[0]:g}]*{len(value)}"
         if len(value) > 4:
             return f"[{value[0]:g}..{value[-1]:g}]({len(value)})"
