@@ -284,7 +284,7 @@ def run(
         "divergence_threshold": threshold,
     }
     kernel = run_kernel_for(algo, obj, noise_model)
-    metrics = np.empty((n_seeds, steps.size, len(kernels.METRICS)))
+    metrics = np.empty((n_seeds, steps.size, len(kernels.METRICS) + len(algo.state_names)))
     final_x = np.empty((n_seeds, obj.dim))
     diverged_at = np.empty(n_seeds, dtype=np.int64)
     t0 = time.perf_counter()
@@ -297,7 +297,8 @@ def run(
     _run_blocks(run_block, n_seeds, n_threads)
     wall = time.perf_counter() - t0
     seeds = np.arange(seed_start, seed_start + n_seeds, dtype=np.int64)
-    return Result.from_arrays(metrics, steps, seeds, final_x, diverged_at, config, _provenance(wall, n_threads))
+    return Result.from_arrays(metrics, steps, seeds, final_x, diverged_at, config, _provenance(wall, n_threads),
+                              state_names=algo.state_names)
 
 
 def replay(algorithm, grads, grads2=None, *, x0, hyper: dict | None = None, schedule=None):

@@ -95,7 +95,7 @@ def _run_seed(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_par
     diverged = -1
     k = 0
     while k < n_ckpt and checkpoints[k] == 0:
-        _record(out[k], x, grad, obj_params, f_star, 0, sum_sq, sum_weighted, sum_eta, min_sq, eta_eff, calls)
+        _record(out[k], x, grad, obj_params, f_star, 0, sum_sq, sum_weighted, sum_eta, min_sq, eta_eff, calls, scal)
         k += 1
     for t in range(1, horizon + 2):
         gn2 = obj_grad(x, obj_params, grad)
@@ -116,7 +116,8 @@ def _run_seed(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_par
         if gn2 < min_sq:
             min_sq = gn2
         if k < n_ckpt and checkpoints[k] == t:
-            _record(out[k], x, grad, obj_params, f_star, t, sum_sq, sum_weighted, sum_eta, min_sq, eta_eff, calls)
+            _record(out[k], x, grad, obj_params, f_star, t, sum_sq, sum_weighted, sum_eta, min_sq, eta_eff, calls,
+                    scal)
             k += 1
     if diverged >= 0:
         for j in range(n_ckpt):
@@ -126,8 +127,9 @@ def _run_seed(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_par
 
 
 @_helper_decorator
-def _record(row, x, grad, obj_params, f_star, t, sum_sq, sum_weighted, sum_eta, min_sq, eta_eff, calls):
-    """Write the metrics of checkpoint t (see adaptopt.kernels.METRICS) into row."""
+def _record(row, x, grad, obj_params, f_star, t, sum_sq, sum_weighted, sum_eta, min_sq, eta_eff, calls, scal):
+    """Write the metrics of checkpoint t (see adaptopt.kernels.METRICS) into row, followed by the
+    algorithm's scalar state when the row has room for it (algorithms with state_names)."""
     row[0] = obj_value(x, obj_params) - f_star
     row[1] = obj_grad(x, obj_params, grad)
     l1 = 0.0
@@ -139,6 +141,8 @@ def _record(row, x, grad, obj_params, f_star, t, sum_sq, sum_weighted, sum_eta, 
     row[5] = min_sq if t > 0 else np.nan
     row[6] = eta_eff
     row[7] = calls
+    for j in range(row.size - 8):
+        row[8 + j] = scal[j]
 '''
 
 REPLAY_TEMPLATE = '''

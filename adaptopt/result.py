@@ -6,6 +6,7 @@ A :class:`Result` wraps an :class:`xarray.Dataset`:
 variable             dims             meaning
 ===================  ===============  =====================================================
 one per metric       (seed, step)     see :data:`adaptopt.kernels.METRICS`
+``state_<name>``     (seed, step)     the algorithm's named scalar state (e.g. SGDOL's sums)
 ``final_x``          (seed, coord)    the last iterate of every seed
 ``diverged_at``      (seed,)          step after which the iterate left the finite region
                                       or passed the divergence threshold; −1 if never
@@ -57,10 +58,12 @@ class Result:
         self.data = data
 
     @classmethod
-    def from_arrays(cls, metrics, checkpoints, seeds, final_x, diverged_at, config, provenance) -> "Result":
+    def from_arrays(cls, metrics, checkpoints, seeds, final_x, diverged_at, config, provenance,
+                    state_names=()) -> "Result":
         """Assemble a result from kernel outputs (``metrics`` has shape (seed, step, metric)).
 
-        The provenance gets the ``config_hash`` of ``config``.
+        Columns after the standard metrics are the algorithm's scalar state, named by
+        ``state_names``. The provenance gets the ``config_hash`` of ``config``.
         """
         config_text = canonical_json(config)
         provenance = {**provenance, "config_hash": hashlib.sha256(config_text.encode()).hexdigest()}
@@ -69,6 +72,9 @@ class Result:
             name: (("seed", "step"), metrics[:, :, k], {"description": desc})
             for k, (name, desc) in enumerate(METRICS)
         }
+        for j, name in enumerate(state_names):
+            variables[f"state_{name}"] = (("seed", "step"), metrics[:, :, len(METRICS) + j],
+                                          {"description": f"algorithm state {name!r} after the step"})
         variables["final_x"] = (("seed", "coord"), final_x, {"description": "last iterate"})
         variables["diverged_at"] = (("seed",), np.asarray(diverged_at, dtype=np.int64),
                                     {"description": "divergence step, -1 if the seed did not diverge"})
@@ -121,10 +127,15 @@ class Result:
 
     # -- values ---------------------------------------------------------------------------
 
+    @property
+    def metric_names(self) -> tuple:
+        """The standard metrics, then the algorithm's recorded state (``state_<name>``)."""
+        return METRIC_NAMES + tuple(v for v in self.data.data_vars if v.startswith("state_"))
+
     def metric(self, name: str) -> np.ndarray:
         """Metric ``name`` as an array of shape (n_checkpoints, n_seeds) (NaN after divergence)."""
-        if name not in METRIC_NAMES:
-            raise ValueError(f"unknown metric {name!r}; allowed: {', '.join(METRIC_NAMES)}")
+        if name not in self.metric_names:
+            raise ValueError(f"unknown metric {name!r}; allowed: {', '.join(self.metric_names)}")
         return self.data[name].transpose("step", "seed").values
 
     def mean(self, name: str) -> np.ndarray:

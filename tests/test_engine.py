@@ -798,3 +798,19 @@ def test_gradient_must_return_its_squared_norm(grad_fn):
                     np.array([1.5, -2.0]))
     with pytest.raises(ValueError, match=r"return \|\|grad f\(x\)\|\|\^2"):
         adaptopt.run("sgd", obj, None, T=5, n_seeds=1, schedule=SCHEDULES[0])
+
+
+def test_algorithm_state_is_recorded_at_checkpoints():
+    """SGDOL names its scalar state; without noise g' = g, so both sums agree and eta stays 1/L."""
+    L = 2.0
+    res = adaptopt.run("sgdol", objectives.quadratic([1.0, 2.0]), None, T=50, n_seeds=2,
+                       hyper={"smoothness": L, "alpha": L}, checkpoints=[1, 10, 50])
+    for name in ("state_sum_inner", "state_sum_sq", "state_eta", "state_surrogate"):
+        assert name in res.metric_names
+    np.testing.assert_allclose(res.metric("state_sum_inner"), res.metric("state_sum_sq"), rtol=1e-14)
+    np.testing.assert_allclose(res.metric("state_eta"), 1.0 / L, rtol=1e-14)
+    # sum_sq = alpha + sum of ||g_t||^2 over the steps: increasing along the checkpoints.
+    assert np.all(np.diff(res.metric("state_sum_sq"), axis=0) > 0)
+    plain = adaptopt.run("sgd", objectives.quadratic([1.0, 2.0]), None, T=5, n_seeds=1,
+                         schedule=schedules.constant(0.1))
+    assert not any(name.startswith("state_") for name in plain.metric_names)
