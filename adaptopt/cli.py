@@ -45,7 +45,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("verify", help="run the registered theorem checks and write a report")
     v.add_argument("--only", nargs="+", metavar="ID", help="check ids or shell patterns (e.g. 'F-GD-*')")
-    v.add_argument("--profile", choices=("quick", "default", "full"), default="default")
+    v.add_argument("--profile", choices=("quick", "default", "full"), default="default",
+                   help="default: the judged run (about 3 min cold); full: more seeds and longer horizons; "
+                        "quick: a fast smoke run whose horizons are too short to judge (everything is reported)")
     v.add_argument("--seeds", type=int, help="override the number of seeds of every experiment")
     v.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
     v.add_argument("--out", type=Path, default=DEFAULT_VERIFY_OUT, help="output folder (default results/verify)")

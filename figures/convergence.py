@@ -33,9 +33,14 @@ def plot_outcome(outcome: dict, stem) -> Path:
     if outcome.get("fit_line") is not None:
         fx, fy = outcome["fit_line"]
         ax.plot(fx, fy, color=style.FIT, linewidth=2, alpha=0.8, label=f"fit: {outcome['measured_text']}")
-    ax.set_xlabel("T" if outcome["axis"] == "loglog" else "t")
+    extra = outcome.get("extra") or {}
+    ax.set_xlabel(extra.get("x_label", "T" if outcome["axis"] == "loglog" else "t"))
+    calls = extra.get("calls_per_step", 1)
+    if calls != 1:
+        top = ax.secondary_xaxis("top", functions=(lambda t: calls * t, lambda c: c / calls))
+        top.set_xlabel(f"oracle calls ({calls} per iteration)")
     ax.set_ylabel(outcome["metric"])
-    ax.set_title(f"{outcome['id']}: {outcome['status']}", fontsize=10)
+    ax.set_title(f"{outcome['id']}: {outcome['status']}", fontsize=10, pad=28 if calls != 1 else 6)
     ax.legend(fontsize=7, loc="best")
     ax.grid(True, which="both", alpha=0.3)
     style.save(fig, stem)

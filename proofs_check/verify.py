@@ -85,10 +85,11 @@ def evaluate(check: Check, curve, wall: float) -> Outcome:
         metric=check.experiment.metric, status=j.status, reason=j.reason,
         measured=_jsonable(j.measured), theory=_jsonable(j.theory),
         measured_text=j.measured_text, theory_text=j.theory_text,
-        x=[int(v) for v in curve.x], mean=_floats(ci.mean), lower=_floats(ci.lower), upper=_floats(ci.upper),
+        x=_floats(curve.x), mean=_floats(ci.mean), lower=_floats(ci.lower), upper=_floats(ci.upper),
         theory_curve=_floats(j.theory_curve), fit_line=fit_line, n_seeds=int(curve.values.shape[1]),
         n_diverged=int(curve.n_diverged), experiment=_experiment_label(check, curve), wall_time_s=wall,
         axis="semilogy" if check.claim.kind in SEMILOG_KINDS else "loglog",
+        extra=_jsonable(curve.extra),
     )
 
 
@@ -162,20 +163,24 @@ def write_outputs(outcomes, out_dir, *, profile: str, root_seed: int, wall_time_
     meta = {"profile": profile, "root_seed": root_seed, "wall_time_s": wall_time_s, **environment(),
             "counts": summary_counts(outcomes)}
     paths = {"json": out / "results.json", "report": out / "report.md"}
-    figure_files = {}
+    figure_files, gallery = {}, []
     if figures:
         from figures.convergence import plot_outcome
+        from figures.gallery import make_gallery
         for o in outcomes:
             if o.x:
                 figure_files[o.id] = plot_outcome(o.to_dict(), out / "figures" / o.id)
+        gallery = [stem.relative_to(out) for stem in make_gallery([o.to_dict() for o in outcomes],
+                                                                   out / "figures" / "gallery")]
     payload = {"meta": meta, "checks": [o.to_dict() for o in outcomes]}
     paths["json"].write_text(json.dumps(payload, indent=1, allow_nan=True))
-    paths["report"].write_text(render_markdown(outcomes, meta, {k: v.relative_to(out) for k, v in figure_files.items()}))
+    paths["report"].write_text(render_markdown(outcomes, meta, {k: v.relative_to(out) for k, v in figure_files.items()},
+                                               gallery))
     return paths
 
 
-def render_markdown(outcomes, meta: dict, figure_files: dict) -> str:
-    """The report: a summary table, then one section per check."""
+def render_markdown(outcomes, meta: dict, figure_files: dict, gallery=()) -> str:
+    """The report: a summary table, the gallery figures, then one section per check."""
     c = meta["counts"]
     lines = [
         "# adaptopt verification report",
@@ -192,6 +197,8 @@ def render_markdown(outcomes, meta: dict, figure_files: dict) -> str:
     for o in outcomes:
         lines.append(f"| [{o.id}](#{o.id.lower()}) | {o.claim} | {o.measured_text} | {o.theory_text} | "
                      f"{o.source_kind} | **{o.status}** |")
+    if gallery:
+        lines += ["", "## Gallery", ""] + [f"![{stem.name}]({stem}.png)" for stem in gallery]
     for o in outcomes:
         lines += ["", f"## {o.id}", "", f"*{o.title}* — part: {o.part}.", "", o.statement, "",
                   "Assumptions: " + "; ".join(o.assumptions) + ".", "",

@@ -82,6 +82,15 @@ def scaled_sample(grad, x, grad_norm2, p, state, out):
         out[i] = grad[i] + p[i] * out[i]
 
 
+@jit
+def heteroscedastic_sample(grad, x, grad_norm2, p, state, out):
+    xn2 = 0.0
+    for i in range(x.size):
+        xn2 += x[i] * x[i]
+    scale = p[0] * math.sqrt((1.0 + xn2 / (p[1] * p[1])) / grad.size)
+    _rng.fill_normal_around(state, grad, scale, out)
+
+
 # --------------------------------------------------------------------------------------------
 # Constructors with their plain-numpy references.
 
@@ -201,6 +210,31 @@ def scaled(scales) -> NoiseModel:
     )
 
 
+def heteroscedastic(sigma: float, radius: float) -> NoiseModel:
+    """Gaussian noise whose variance grows with the distance to the origin: ``σ²(1 + ||x||²/r²)``.
+
+    The variance is not bounded over R^d, so the bounded-variance assumption (N1) fails globally;
+    on a run whose iterates stay in the ball ``||x|| <= R`` it holds with ``σ²(1 + R²/r²)``.
+    """
+    sigma = check_in_range("sigma", sigma, 0.0, math.inf)
+    radius = check_in_range("radius", radius, 0.0, math.inf, low_open=True)
+
+    def variance(gn2, x):
+        return sigma**2 * (1.0 + float(np.dot(x, x)) / radius**2)
+
+    def reference(grad, x, rng):
+        factor = np.sqrt((1.0 + np.sum(np.square(x), axis=-1, keepdims=True) / radius**2) / _dim(grad))
+        return grad + sigma * factor * rng.standard_normal(np.shape(grad))
+
+    return NoiseModel(
+        "heteroscedastic", heteroscedastic_sample, np.array([sigma, radius]), variance, reference,
+        options={"sigma": sigma, "radius": radius},
+        assumptions=dict(unbiased=True, bounded_variance=False, affine_variance=False, bounded=sigma == 0,
+                         finite_variance=True),
+        description="g = ∇f + (σ/√d) √(1 + ||x||²/r²) ξ, E||g − ∇f||² = σ²(1 + ||x||²/r²)",
+    )
+
+
 #: Constructors by name.
 NOISE_MODELS = {
     "none": none,
@@ -209,6 +243,7 @@ NOISE_MODELS = {
     "student_t": student_t,
     "uniform": uniform,
     "scaled": scaled,
+    "heteroscedastic": heteroscedastic,
 }
 
 

@@ -73,6 +73,7 @@ NOISE_FACTORIES = {
     "student_t": lambda d: noise.student_t(1.0, 3.0),
     "uniform": lambda d: noise.uniform(1.0),
     "scaled": lambda d: noise.scaled(np.linspace(0.2, 1.0, d)),
+    "heteroscedastic": lambda d: noise.heteroscedastic(1.0, 2.0),
 }
 #: Non-default hyper-parameters, so that packing order and values are exercised (algorithms not
 #: listed run with their defaults).
@@ -99,6 +100,7 @@ _DEFAULT_CELLS = [
     ("sgd", "pl_sine", "gaussian"),
     ("sgd_heavy_ball", "log1p_square", "student_t"),
     ("sgd_ema", "flat_quartic", "scaled"),
+    ("sgdol", "pl_sine", "heteroscedastic"),
 ]
 COVERING = [c for c in _DEFAULT_CELLS if c[0] in ALGORITHMS] + [
     (a, "quadratic", "gaussian") for a in ALGORITHMS if a not in {c[0] for c in _DEFAULT_CELLS}]

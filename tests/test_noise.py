@@ -47,7 +47,10 @@ CASES = {
                   {"sigma": 0.5, "df": 0.5}, {"sigma": 1.0, "df": math.inf}],
     "uniform": [{"sigma": 0.8}],
     "scaled": [{"scales": SCALES}],
+    "heteroscedastic": [{"sigma": 1.0, "radius": 2.0}, {"sigma": 0.5, "radius": 0.5}],
 }
+#: The point at which oracles are sampled (its norm matters for the heteroscedastic model).
+X_POINT = np.linspace(-1.0, 1.5, D)
 ALL = [(name, kw) for name, kws in CASES.items() for kw in kws]
 IDS = [f"{name}-{'-'.join(f'{k}={v}' for k, v in kw.items() if k != 'scales')}" for name, kw in ALL]
 #: Models whose ||g - grad||^2 has a finite variance (a z-test of its mean is valid): fourth moment finite.
@@ -121,7 +124,7 @@ def _draws(model: NoiseModel, grad: np.ndarray, source: str) -> np.ndarray:
     """``N_MC`` stochastic gradients at ``grad`` from the reference, with a numpy Generator or a Stream."""
     G = np.broadcast_to(grad, (N_MC, grad.size)).copy()
     rng = np.random.default_rng(77) if source == "numpy" else arng.Stream(77, 0)
-    return model.reference(G, np.zeros_like(G), rng)
+    return model.reference(G, np.broadcast_to(X_POINT, G.shape), rng)
 
 
 @pytest.mark.parametrize("name, kw, source", [
@@ -134,7 +137,7 @@ def test_unbiased_and_documented_variance(name, kw, source):
     gn2 = float(grad @ grad)
     noise = _draws(model, grad, source) - grad
     assert model.finite_variance and model.assumptions["unbiased"]
-    variance = model.variance(gn2, np.zeros(D))
+    variance = model.variance(gn2, X_POINT)
     if variance == 0.0:
         np.testing.assert_array_equal(noise, 0.0)
         return

@@ -105,10 +105,11 @@ def test_runner_measures_judges_and_writes_a_report(tmp_path):
     good = _check(experiment, ContractionClaim(lambda c: 0.25, rtol=1e-6))
     bad = Check("T-BAD", "test", "t", "s", ("a",), Source("paper", "p"), experiment,
                 ContractionClaim(lambda c: 0.5, rtol=1e-6))
-    outcomes = verify.run_checks([good, bad], "quick")
+    outcomes = verify.run_checks([good, bad], "default")
     assert [o.status for o in outcomes] == [PASS, FAIL]
+    assert [o.status for o in verify.run_checks([good, bad], "quick")] == [REPORT, REPORT]
     assert math.isclose(outcomes[0].measured["contraction"], 0.25, rel_tol=1e-9)
-    paths = verify.write_outputs(outcomes, tmp_path, profile="quick", root_seed=0, wall_time_s=1.0)
+    paths = verify.write_outputs(outcomes, tmp_path, profile="default", root_seed=0, wall_time_s=1.0)
     data = json.loads(paths["json"].read_text())
     assert data["meta"]["counts"] == {"pass": 1, "fail": 1, "report": 0}
     assert (tmp_path / "figures" / "T-CHECK.png").is_file() and (tmp_path / "figures" / "T-BAD.pdf").is_file()

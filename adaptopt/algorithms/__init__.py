@@ -1,14 +1,33 @@
-"""The algorithm registry: every algorithm appears once, in :data:`ALGORITHMS`."""
+"""The algorithm registry: every algorithm appears once, in :data:`ALGORITHMS`.
 
-from adaptopt.algorithms.adagrad import ADAGRAD_NORM, GENERALIZED_ADAGRAD, GENERALIZED_ADAGRAD_COORDINATE
+Each module of this package defines its algorithms as module-level :class:`Algorithm` values;
+they are collected here, module by module in alphabetical order and in definition order within a
+module, so adding a family means adding a module (and its reference in :mod:`adaptopt.reference`).
+"""
+
+import importlib
+import pkgutil
+
 from adaptopt.algorithms.base import Algorithm, Hyper
-from adaptopt.algorithms.sgd import SGD, SGD_EMA, SGD_HEAVY_BALL
-from adaptopt.algorithms.sgdol import SGDOL, SGDOL_COORDINATE
 from adaptopt.validation import check_choice
 
+
+def _collect() -> dict:
+    found = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name == "base":
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, Algorithm):
+                if value.name in found and found[value.name] is not value:
+                    raise RuntimeError(f"two algorithms are registered as {value.name!r}")
+                found[value.name] = value
+    return found
+
+
 #: Registered algorithms by name.
-ALGORITHMS = {a.name: a for a in (SGD, SGD_HEAVY_BALL, SGD_EMA, SGDOL, SGDOL_COORDINATE, ADAGRAD_NORM,
-                                  GENERALIZED_ADAGRAD, GENERALIZED_ADAGRAD_COORDINATE)}
+ALGORITHMS = _collect()
 
 
 def get_algorithm(name) -> Algorithm:

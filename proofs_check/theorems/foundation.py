@@ -17,6 +17,8 @@ import numpy as np
 from adaptopt import schedules
 from proofs_check.records import (Check, ContractionClaim, Experiment, LinearRateClaim, PlateauClaim, SlopeClaim,
                                   Source, UpperBoundClaim, log_grid)
+from proofs_check.theory import local
+from proofs_check.theory import noise_adaptive as theory
 from synthetic import noise, objectives
 
 PART = "foundation"
@@ -71,15 +73,10 @@ def no_noise():
 def sgd_constant_bound(curve):
     """2 Δ/(η T) + L η σ²
 
-    Derived (classical, Ghadimi and Lan 2013 type; constants ours). For η <= 1/L, L-smoothness
-    and E[g | x] = ∇f(x), E||g − ∇f||² <= σ² give
-    E f(x_{t+1}) <= E f(x_t) − η(1 − Lη/2) E||∇f(x_t)||² + Lη²σ²/2
-               <= E f(x_t) − (η/2) E||∇f(x_t)||² + Lη²σ²/2.
-    Summing over t = 1..T and using f(x_{T+1}) >= f* gives
-    (1/T) Σ_t E||∇f(x_t)||² <= 2Δ/(ηT) + Lησ², with Δ = f(x_1) − f*.
+    :func:`proofs_check.theory.noise_adaptive.sgd_constant_nonconvex_bound` (derived there).
     """
     r = curve.resolved
-    return 2.0 * r.delta / (F2_ETA * curve.x) + r.L * F2_ETA * r.sigma2
+    return theory.sgd_constant_nonconvex_bound(curve.x, L=r.L, eta=F2_ETA, sigma2=r.sigma2, delta=r.delta)
 
 
 def sgd_constant_floor(curve):
@@ -116,13 +113,12 @@ def gd_pl_rate(curve):
 def gd_local_rate(curve):
     """(1 − η h_min)², h_min the smallest curvature at the minimiser
 
-    Derived: near the minimiser 0, F1-d = Σ w_i (x_i² + 3 sin² x_i) ≈ Σ 4 w_i x_i², so GD with
-    η = 1/L = 1/(8 max w) multiplies x_i by (1 − 8 w_i η) = (1 − w_i/max w) per step and the
-    term w_i x_i² by its square. The slowest coordinate (min w) dominates late:
-    f − f* decays by (1 − min w/max w)² = 0.99² per step.
+    :func:`proofs_check.theory.local.gradient_descent_local_rate`: near the minimiser 0,
+    F1-d = Σ w_i (x_i² + 3 sin² x_i) has curvatures h_i = 8 w_i, and GD with η = 1/L = 1/(8 max w)
+    contracts the slowest term by (1 − min w/max w)² = 0.99² per step.
     """
     w = np.asarray(curve.objective.options["weights"])
-    return (1.0 - w.min() / w.max()) ** 2
+    return local.gradient_descent_local_rate(h_min=8.0 * w.min(), eta=1.0 / curve.objective.constants.L.value)
 
 
 def _constant_f2(T, r):

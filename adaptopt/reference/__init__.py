@@ -11,7 +11,9 @@ noise is *shared* with the kernel draw for draw.
 
 Algorithms
 ----------
-One small class per registered algorithm, keyed by registry name in :data:`REFERENCES`. Each is
+One small class per registered algorithm, in the module of this package named like the
+algorithm's module in :mod:`adaptopt.algorithms`; :data:`REFERENCES` collects every subclass of
+:class:`~adaptopt.reference.base.ReferenceAlgorithm` with a ``name``, by that name. Each is
 vectorised over seeds (iterates of shape ``(S, d)``), keeps its state as plain attributes, and
 has two methods::
 
@@ -24,8 +26,8 @@ the same point (algorithms that draw two per step, such as SGDOL; otherwise ``g2
 ``eta_eff`` is the effective step size of the round, a float or an ``(S,)`` array (per-seed
 step sizes of state-dependent methods); it is what the engine records and what weights the
 step-size-weighted average. A new algorithm adds one class here, with the same hyper-parameter
-names as its registry entry (they are the constructor's keyword arguments), and one line in
-:data:`REFERENCES`.
+names as its registry entry (they are the constructor's keyword arguments); it is found
+automatically.
 
 Engine semantics restated (see :mod:`adaptopt.kernels` ``METRICS``)
 --------------------------------------------------------------------
@@ -56,244 +58,33 @@ so floating-point warnings are silenced inside :func:`reference_run`.
 
 from __future__ import annotations
 
+import importlib
 import math
+import pkgutil
 
 import numpy as np
 
 from adaptopt.algorithms import get_algorithm
 from adaptopt.engine import DEFAULT_DIVERGENCE_THRESHOLD, log_checkpoints
 from adaptopt.kernels import METRIC_NAMES
+from adaptopt.reference.base import ReferenceAlgorithm
 from adaptopt.rng import Stream
 from adaptopt.schedules import make_schedule
 
-# ---------------------------------------------------------------------------------------------
-# Algorithms.
 
-
-class ReferenceAlgorithm:
-    """Base class: the interface every reference algorithm follows (see the module docstring).
-
-    Attributes
-    ----------
-    name : str
-        Registry name of the algorithm.
-    samples_per_step : int
-        Stochastic gradients drawn per round (2 for SGDOL).
-    uses_schedule : bool
-        Whether ``step`` reads ``eta``.
-    """
-
-    name = ""
-    samples_per_step = 1
-    uses_schedule = True
-
-    def init(self, x0: np.ndarray) -> None:
-        """Set the initial state for iterates ``x0`` of shape (S, d)."""
-
-    def step(self, t: int, eta: float, x: np.ndarray, g: np.ndarray, g2: np.ndarray):
-        """One round; returns ``(x_new, eta_eff)``."""
-        raise NotImplementedError
-
-
-class SGD(ReferenceAlgorithm):
-    r"""Stochastic gradient descent.
-
-    .. math:: x_{t+1} = x_t - \eta_t g_t
-
-    Symbols: :math:`\eta_t` = ``eta`` (the schedule), :math:`g_t` = ``g``. No state; the
-    effective step size is :math:`\eta_t`.
-    """
-
-    name = "sgd"
-
-    def step(self, t, eta, x, g, g2):
-        return x - eta * g, eta
-
-
-class SGDHeavyBall(ReferenceAlgorithm):
-    r"""SGD with heavy-ball momentum (PyTorch ``torch.optim.SGD(momentum=beta)``, dampening 0).
-
-    .. math::
-
-        m_0 = 0, \qquad m_t = \beta m_{t-1} + g_t, \qquad x_{t+1} = x_t - \eta_t m_t
-
-    Symbols: :math:`\beta` = ``momentum``, :math:`\eta_t` = ``eta``. The effective step size
-    recorded is :math:`\eta_t` (not :math:`\eta_t/(1-\beta)`).
-    """
-
-    name = "sgd_heavy_ball"
-
-    def __init__(self, momentum: float):
-        self.beta = momentum
-        self.m = None
-
-    def init(self, x0):
-        self.m = np.zeros_like(x0)
-
-    def step(self, t, eta, x, g, g2):
-        self.m = self.beta * self.m + g
-        return x - eta * self.m, eta
-
-
-class SGDEMA(ReferenceAlgorithm):
-    r"""SGD with exponential-moving-average momentum (the form of normalized-SGD analyses).
-
-    .. math::
-
-        m_0 = 0, \qquad m_t = \beta m_{t-1} + (1 - \beta) g_t, \qquad x_{t+1} = x_t - \eta_t m_t
-
-    Symbols: :math:`\beta` = ``momentum``, :math:`\eta_t` = ``eta``. Convention warning: this is
-    the heavy ball with step :math:`\eta_t (1-\beta)`; both reduce to SGD at :math:`\beta = 0`.
-    """
-
-    name = "sgd_ema"
-
-    def __init__(self, momentum: float):
-        self.beta = momentum
-        self.m = None
-
-    def init(self, x0):
-        self.m = np.zeros_like(x0)
-
-    def step(self, t, eta, x, g, g2):
-        self.m = self.beta * self.m + (1.0 - self.beta) * g
-        return x - eta * self.m, eta
-
-
-class SGDOL(ReferenceAlgorithm):
-    r"""SGDOL: SGD whose step size is learned online by FTRL on surrogate losses.
-
-    Zhuang, Cutkosky and Orabona (ICML 2019). Two independent samples :math:`g_t, g'_t` at
-    :math:`x_t` per round; with :math:`\tilde g'_t = (1-c) g'_t + c g_t`:
-
-    .. math::
-
-        \eta_1 = 1/L, \qquad x_{t+1} = x_t - \eta_t g_t,
-
-        \eta_{t+1} = \mathrm{clip}\Big(\frac{\alpha + \sum_{i\le t}\langle g_i, \tilde g'_i\rangle}
-                      {L(\alpha + \sum_{i\le t}\|g_i\|^2)},\ 0,\ 2/L\Big)
-
-    Symbols: :math:`L` = ``smoothness``, :math:`\alpha` = ``alpha``, :math:`c` =
-    ``second_sample_correlation`` (0 is the paper's method). The effective step size of round
-    :math:`t` is :math:`\eta_t`, one per seed.
-    """
-
-    name = "sgdol"
-    samples_per_step = 2
-    uses_schedule = False
-
-    def __init__(self, smoothness: float, alpha: float, second_sample_correlation: float):
-        self.L, self.alpha, self.c = smoothness, alpha, second_sample_correlation
-
-    def init(self, x0):
-        n_seeds = x0.shape[0]
-        self.sum_inner = np.full(n_seeds, self.alpha)
-        self.sum_sq = np.full(n_seeds, self.alpha)
-        self.eta = np.full(n_seeds, 1.0 / self.L)
-
-    def step(self, t, eta, x, g, g2):
-        second = (1.0 - self.c) * g2 + self.c * g
-        used = self.eta
-        x_new = x - used[:, None] * g
-        self.sum_inner = self.sum_inner + np.sum(g * second, axis=1)
-        self.sum_sq = self.sum_sq + np.sum(g * g, axis=1)
-        self.eta = np.clip(self.sum_inner / (self.L * self.sum_sq), 0.0, 2.0 / self.L)
-        return x_new, used
-
-
-class SGDOLCoordinate(SGDOL):
-    r"""Per-coordinate SGDOL (an extension, not in the paper): the closed form of :class:`SGDOL`
-    on coordinate-wise sums, :math:`\eta_{t,j}`; the recorded step size is
-    :math:`\frac1d\sum_j \eta_{t,j}`."""
-
-    name = "sgdol_coordinate"
-
-    def init(self, x0):
-        self.sum_inner = np.full(x0.shape, self.alpha)
-        self.sum_sq = np.full(x0.shape, self.alpha)
-        self.eta = np.full(x0.shape, 1.0 / self.L)
-
-    def step(self, t, eta, x, g, g2):
-        second = (1.0 - self.c) * g2 + self.c * g
-        used = self.eta
-        x_new = x - used * g
-        self.sum_inner = self.sum_inner + g * second
-        self.sum_sq = self.sum_sq + g * g
-        self.eta = np.clip(self.sum_inner / (self.L * self.sum_sq), 0.0, 2.0 / self.L)
-        return x_new, np.mean(used, axis=1)
-
-
-class AdaGradNorm(ReferenceAlgorithm):
-    r"""AdaGrad-norm (Ward, Wu and Bottou, ICML 2019): one global step including the current gradient.
-
-    .. math:: b_0^2 = b_0^2, \qquad b_{t+1}^2 = b_t^2 + \|g_t\|^2, \qquad x_{t+1} = x_t - \eta\, g_t / b_{t+1}
-
-    Symbols: :math:`\eta` = ``eta`` (a hyper-parameter, not a schedule), :math:`b_0` = ``b0``.
-    Effective step size :math:`\eta/b_{t+1}`.
-    """
-
-    name = "adagrad_norm"
-    uses_schedule = False
-
-    def __init__(self, eta: float, b0: float):
-        self.base, self.b0 = eta, b0
-
-    def init(self, x0):
-        self.b2 = np.full(x0.shape[0], self.b0**2)
-
-    def step(self, t, eta, x, g, g2):
-        self.b2 = self.b2 + np.sum(g * g, axis=1)
-        step = self.base / np.sqrt(self.b2)
-        return x - step[:, None] * g, step
-
-
-class GeneralizedAdaGrad(ReferenceAlgorithm):
-    r"""Generalized AdaGrad step sizes (Li and Orabona, AISTATS 2019), excluding the current gradient.
-
-    .. math:: \eta_t = \frac{\alpha}{(\beta + \sum_{i<t}\|g_i\|^2)^{1/2+\varepsilon}}, \qquad x_{t+1} = x_t - \eta_t g_t
-
-    Symbols: :math:`\alpha, \beta, \varepsilon` = ``alpha``, ``beta``, ``eps``. Effective step
-    size :math:`\eta_t`.
-    """
-
-    name = "generalized_adagrad"
-    uses_schedule = False
-
-    def __init__(self, alpha: float, beta: float, eps: float):
-        self.alpha, self.beta, self.eps = alpha, beta, eps
-
-    def init(self, x0):
-        self.acc = np.full(x0.shape[0], self.beta)
-
-    def step(self, t, eta, x, g, g2):
-        step = self.alpha / self.acc ** (0.5 + self.eps)
-        self.acc = self.acc + np.sum(g * g, axis=1)
-        return x - step[:, None] * g, step
-
-
-class GeneralizedAdaGradCoordinate(GeneralizedAdaGrad):
-    r"""Per-coordinate generalized AdaGrad.
-
-    .. math:: \eta_{t,j} = \alpha/(\beta + \sum_{i<t} g_{i,j}^2)^{1/2+\varepsilon}
-
-    The recorded step size is :math:`\frac1d\sum_j\eta_{t,j}`.
-    """
-
-    name = "generalized_adagrad_coordinate"
-
-    def init(self, x0):
-        self.acc = np.full(x0.shape, self.beta)
-
-    def step(self, t, eta, x, g, g2):
-        step = self.alpha / self.acc ** (0.5 + self.eps)
-        self.acc = self.acc + g * g
-        return x - step * g, np.mean(step, axis=1)
-
-
-#: Reference class of every algorithm, by registry name. It may list algorithms that are not
-#: (yet) registered; every registered algorithm must have one (tests/test_engine.py checks).
-REFERENCES = {cls.name: cls for cls in (SGD, SGDHeavyBall, SGDEMA, SGDOL, SGDOLCoordinate, AdaGradNorm,
-                                        GeneralizedAdaGrad, GeneralizedAdaGradCoordinate)}
+def _collect() -> dict:
+    """Every named :class:`ReferenceAlgorithm` subclass of the modules of this package."""
+    found = {}
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, ReferenceAlgorithm) and value.name:
+                found[value.name] = value
+    return found
+
+
+#: Reference class of every algorithm, by registry name.
+REFERENCES = _collect()
 
 
 def make_reference(algorithm, hyper: dict | None = None) -> ReferenceAlgorithm:
@@ -542,6 +333,5 @@ def reference_replay(algorithm, grads, grads2=None, *, x0, hyper: dict | None = 
     return iterates, step_sizes
 
 
-__all__ = ["REFERENCES", "SGD", "SGDEMA", "SGDOL", "AdaGradNorm", "GeneralizedAdaGrad", "GeneralizedAdaGradCoordinate",
-           "ReferenceAlgorithm", "SGDHeavyBall", "SGDOLCoordinate", "make_reference",
-           "reference_replay", "reference_run", "reference_step_size"]
+__all__ = ["REFERENCES", "ReferenceAlgorithm", "make_reference", "reference_replay", "reference_run",
+           "reference_step_size"]
