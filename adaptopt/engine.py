@@ -215,6 +215,7 @@ def run(
     checkpoints=None,
     divergence_threshold: float = DEFAULT_DIVERGENCE_THRESHOLD,
     n_threads: int | None = None,
+    record_iterates: bool = False,
 ) -> Result:
     """Run ``algorithm`` on ``objective`` with ``noise`` for ``n_seeds`` seeds and ``T`` steps.
 
@@ -248,6 +249,11 @@ def run(
     n_threads : int, optional
         Threads that run blocks of seeds concurrently (default ``numba.get_num_threads()``,
         which follows ``NUMBA_NUM_THREADS``). Results do not depend on it.
+    record_iterates : bool
+        Also store the iterate of every seed at every checkpoint (``Result.iterates``, shape
+        (n_seeds, n_checkpoints, d)): for per-layer statistics, smoothness estimates along the
+        trajectory and updates between consecutive checkpoints. Memory grows with
+        seeds x checkpoints x d, not with T.
 
     Returns
     -------
@@ -287,18 +293,21 @@ def run(
     metrics = np.empty((n_seeds, steps.size, len(kernels.METRICS) + len(algo.state_names)))
     final_x = np.empty((n_seeds, obj.dim))
     diverged_at = np.empty(n_seeds, dtype=np.int64)
+    if not isinstance(record_iterates, (bool, np.bool_)):
+        raise TypeError(f"record_iterates must be True or False, got {record_iterates!r}")
+    snapshots = np.empty((n_seeds, steps.size if record_iterates else 0, obj.dim))
     t0 = time.perf_counter()
 
     def run_block(block: slice) -> None:
         kernel(start[block], obj.params, float(obj.f_star), noise_model.params, hyper_vec, sched_kind, sched_params,
                horizon, steps, states[block], threshold * threshold, algo.n_state_vectors, algo.n_state_scalars,
-               metrics[block], final_x[block], diverged_at[block])
+               metrics[block], final_x[block], diverged_at[block], snapshots[block])
 
     _run_blocks(run_block, n_seeds, n_threads)
     wall = time.perf_counter() - t0
     seeds = np.arange(seed_start, seed_start + n_seeds, dtype=np.int64)
     return Result.from_arrays(metrics, steps, seeds, final_x, diverged_at, config, _provenance(wall, n_threads),
-                              state_names=algo.state_names)
+                              state_names=algo.state_names, iterates=snapshots if record_iterates else None)
 
 
 def replay(algorithm, grads, grads2=None, *, x0, hyper: dict | None = None, schedule=None):

@@ -54,23 +54,24 @@ METRIC_NAMES = tuple(name for name, _ in METRICS)
 RUN_TEMPLATE = '''
 @_kernel_decorator
 def run_kernel(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_params, horizon,
-               checkpoints, states, div_threshold2, n_vec, n_scal, metrics, final_x, diverged_at):
+               checkpoints, states, div_threshold2, n_vec, n_scal, metrics, final_x, diverged_at, snapshots):
     """A block of seeds, each T steps of one algorithm on one objective with one noise model.
 
     Each seed owns its stream ``states[s]``, its output slab ``metrics[s]``, its row of
-    ``final_x`` and ``diverged_at[s]``. The kernel releases the GIL; :func:`adaptopt.engine.run`
+    ``final_x``, ``diverged_at[s]`` and ``snapshots[s]`` (the iterates at the checkpoints, when
+    ``snapshots`` has a checkpoint axis; an empty one records nothing). The kernel releases the GIL; :func:`adaptopt.engine.run`
     runs blocks of seeds on parallel threads, and since no seed reads another's data the
     results do not depend on the thread count or the split.
     """
     for s in range(x0.shape[0]):
         diverged_at[s] = _run_seed(x0[s], obj_params, f_star, noise_params, hyper, sched_kind, sched_params,
                                    horizon, checkpoints, states[s], div_threshold2, n_vec, n_scal, metrics[s],
-                                   final_x[s])
+                                   final_x[s], snapshots[s])
 
 
 @_helper_decorator(inline="never")
 def _run_seed(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_params, horizon, checkpoints,
-              seed_state, div_threshold2, n_vec, n_scal, out, x):
+              seed_state, div_threshold2, n_vec, n_scal, out, x, snap):
     """One seed: T steps from x0, metrics into out (n_checkpoints, n_metrics), last iterate into x.
 
     Returns the step after which the seed diverged, or -1.
@@ -96,6 +97,8 @@ def _run_seed(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_par
     k = 0
     while k < n_ckpt and checkpoints[k] == 0:
         _record(out[k], x, grad, obj_params, f_star, 0, sum_sq, sum_weighted, sum_eta, min_sq, eta_eff, calls, scal)
+        if snap.shape[0] > 0:
+            snap[k, :] = x
         k += 1
     for t in range(1, horizon + 2):
         gn2 = obj_grad(x, obj_params, grad)
@@ -118,11 +121,15 @@ def _run_seed(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_par
         if k < n_ckpt and checkpoints[k] == t:
             _record(out[k], x, grad, obj_params, f_star, t, sum_sq, sum_weighted, sum_eta, min_sq, eta_eff, calls,
                     scal)
+            if snap.shape[0] > 0:
+                snap[k, :] = x
             k += 1
     if diverged >= 0:
         for j in range(n_ckpt):
             if checkpoints[j] >= diverged:
                 out[j, :] = np.nan
+                if snap.shape[0] > 0:
+                    snap[j, :] = np.nan
     return diverged
 
 

@@ -8,6 +8,8 @@ variable             dims             meaning
 one per metric       (seed, step)     see :data:`adaptopt.kernels.METRICS`
 ``state_<name>``     (seed, step)     the algorithm's named scalar state (e.g. SGDOL's sums)
 ``final_x``          (seed, coord)    the last iterate of every seed
+``iterates``        (seed, step,     the iterates at the checkpoints (only with
+                     coord)           ``run(..., record_iterates=True)``)
 ``diverged_at``      (seed,)          step after which the iterate left the finite region
                                       or passed the divergence threshold; −1 if never
 ===================  ===============  =====================================================
@@ -59,7 +61,7 @@ class Result:
 
     @classmethod
     def from_arrays(cls, metrics, checkpoints, seeds, final_x, diverged_at, config, provenance,
-                    state_names=()) -> "Result":
+                    state_names=(), iterates=None) -> "Result":
         """Assemble a result from kernel outputs (``metrics`` has shape (seed, step, metric)).
 
         Columns after the standard metrics are the algorithm's scalar state, named by
@@ -76,6 +78,9 @@ class Result:
             variables[f"state_{name}"] = (("seed", "step"), metrics[:, :, len(METRICS) + j],
                                           {"description": f"algorithm state {name!r} after the step"})
         variables["final_x"] = (("seed", "coord"), final_x, {"description": "last iterate"})
+        if iterates is not None:
+            variables["iterates"] = (("seed", "step", "coord"), iterates,
+                                     {"description": "iterate after each checkpoint's number of steps"})
         variables["diverged_at"] = (("seed",), np.asarray(diverged_at, dtype=np.int64),
                                     {"description": "divergence step, -1 if the seed did not diverge"})
         attrs = {
@@ -116,6 +121,13 @@ class Result:
     def final_x(self) -> np.ndarray:
         """Last iterates, shape (n_seeds, d)."""
         return self.data["final_x"].values
+
+    @property
+    def iterates(self) -> np.ndarray:
+        """Iterates at the checkpoints, shape (n_seeds, n_checkpoints, d) (``record_iterates=True``)."""
+        if "iterates" not in self.data:
+            raise ValueError("this run did not record iterates: use run(..., record_iterates=True)")
+        return self.data["iterates"].values
 
     @property
     def diverged_at(self) -> np.ndarray:

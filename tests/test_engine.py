@@ -816,3 +816,20 @@ def test_algorithm_state_is_recorded_at_checkpoints():
     plain = adaptopt.run("sgd", objectives.quadratic([1.0, 2.0]), None, T=5, n_seeds=1,
                          schedule=schedules.constant(0.1))
     assert not any(name.startswith("state_") for name in plain.metric_names)
+
+
+def test_iterates_are_recorded_at_checkpoints_on_request():
+    """GD on a 1-D quadratic with curvature 1 and step 0.5 halves x every step: x_t = x0 / 2^t."""
+    steps = [0, 1, 2, 5, 10]
+    res = adaptopt.run("sgd", objectives.quadratic([1.0]), None, T=10, n_seeds=2, x0=[1.0],
+                       schedule=schedules.constant(0.5), checkpoints=steps, record_iterates=True)
+    assert res.iterates.shape == (2, len(steps), 1)
+    np.testing.assert_allclose(res.iterates[:, :, 0], np.tile(0.5 ** np.array(steps, dtype=float), (2, 1)))
+    np.testing.assert_array_equal(res.iterates[:, -1], res.final_x)
+    plain = adaptopt.run("sgd", objectives.quadratic([1.0]), None, T=10, n_seeds=1,
+                         schedule=schedules.constant(0.5))
+    with pytest.raises(ValueError, match="record_iterates"):
+        plain.iterates
+    with pytest.raises(TypeError, match="record_iterates"):
+        adaptopt.run("sgd", objectives.quadratic([1.0]), None, T=10, n_seeds=1, schedule=schedules.constant(0.5),
+                     record_iterates="yes")

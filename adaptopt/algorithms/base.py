@@ -28,7 +28,8 @@ from adaptopt.validation import check_in_range
 
 @dataclass(frozen=True)
 class Hyper:
-    """One hyper-parameter: name, default and allowed interval."""
+    """One hyper-parameter: name, default and allowed interval (or a finite set of ``choices``,
+    for flags such as AMSGrad's, packed as 0.0/1.0)."""
 
     name: str
     default: float
@@ -37,12 +38,21 @@ class Hyper:
     low_open: bool = False
     high_open: bool = False
     doc: str = ""
+    choices: tuple = ()
 
     def check(self, value) -> float:
+        if self.choices:
+            if isinstance(value, (bool, np.bool_)):
+                value = float(value)
+            if value not in self.choices:
+                raise ValueError(f"{self.name} must be one of {list(self.choices)}, got {value!r}")
+            return float(value)
         return check_in_range(self.name, value, self.low, self.high, low_open=self.low_open,
                               high_open=self.high_open)
 
     def allowed(self) -> str:
+        if self.choices:
+            return "{" + ", ".join(f"{c:g}" for c in self.choices) + "}"
         lo = "(" if self.low_open else "["
         hi = ")" if self.high_open or math.isinf(self.high) else "]"
         return f"{lo}{self.low:g}, {self.high:g}{hi}"
