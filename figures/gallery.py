@@ -70,7 +70,7 @@ def adaptivity(outcomes, stem) -> bool:
         return False
     extra = by_id["P1-ADAPTIVITY-MAP"]["extra"]
     sigmas = np.asarray(extra["sigmas"])
-    fig, (left, right) = style.plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
+    fig, (left, middle, right) = style.plt.subplots(1, 3, figsize=(15, 3.8), constrained_layout=True)
     for name, values in extra["errors"].items():
         left.loglog(sigmas, values, marker="o", markersize=3, label=f"{name} (fixed η0 = 1/L)")
     left.loglog(sigmas, extra["best_tuned"], color="k", linestyle="--", label="best tuned per σ")
@@ -80,6 +80,12 @@ def adaptivity(outcomes, stem) -> bool:
     left.set_ylabel(f"E f(x_{{T+1}}) − f*, T = {extra['T']}")
     left.legend(fontsize=7)
     left.grid(True, which="both", alpha=0.3)
+    for name, values in extra["ratios"].items():
+        middle.loglog(sigmas, values, marker="o", markersize=3, label=name)
+    middle.set_xlabel("σ")
+    middle.set_ylabel("error / best tuned baseline")
+    middle.legend(fontsize=7)
+    middle.grid(True, which="both", alpha=0.3)
     ratio = np.asarray(extra["heatmap"]) / np.asarray(extra["best_tuned"])[:, None]
     image = right.pcolormesh(np.asarray(extra["heatmap_eta0_L"]), sigmas, np.log10(ratio), shading="nearest",
                              cmap="viridis")
