@@ -17,7 +17,7 @@ claim                    passes when                                            
 :class:`ContractionClaim` fitted log-rate within ``rtol`` of a predicted one            equality
 :class:`PredictionClaim` the mean within ``rtol`` of a derived formula at every point   equality
 :class:`EqualityClaim`   two experiments' outputs agree to ``rtol`` (round-off)         ``==``
-:class:`RatioClaim`      a sweep's error ratios to tuned baselines below a limit       ``<=``
+:class:`ValueClaim`      a derived quantity (a ratio, a deviation, an error) in range  ``<=``
 =======================  ===========================================================  ==========
 
 A seed that diverges makes an expectation infinite, so any divergence fails a judged claim.
@@ -102,8 +102,9 @@ class Experiment:
     per_horizon : bool
         True when the schedule depends on T (exponential, cosine, tuned steps): one run per T.
         Otherwise one run to max T, read at the grid's checkpoints.
-    hyper : dict
-        Hyper-parameters of the algorithm.
+    hyper : dict or callable
+        Hyper-parameters of the algorithm, or ``hyper(T, resolved) -> dict`` when they depend on
+        the horizon (e.g. 1 − β1 ∝ T^(-1/2)); then ``per_horizon`` must be True.
     judged : bool
         False when the experiment lies outside the theorem's assumptions (reported only).
     """
@@ -120,6 +121,8 @@ class Experiment:
     judged: bool = True
 
     def __post_init__(self):
+        if callable(self.hyper) and not self.per_horizon:
+            raise ValueError("hyper-parameters that depend on T need per_horizon=True")
         if self.metric not in METRIC_NAMES and not self.metric.startswith("state_"):
             raise ValueError(f"metric must be one of {METRIC_NAMES} or an algorithm state 'state_<name>', "
                              f"got {self.metric!r}")
@@ -144,8 +147,9 @@ class Experiment:
 
         def one(horizon, checkpoints):
             sched = None if self.schedule is None else self.schedule(int(horizon), resolved)
+            hyper = self.hyper(int(horizon), resolved) if callable(self.hyper) else self.hyper
             return run(self.algorithm, resolved.objective, resolved.noise, T=int(horizon), n_seeds=seeds,
-                       hyper=self.hyper, schedule=sched, seed=root_seed, checkpoints=checkpoints)
+                       hyper=hyper, schedule=sched, seed=root_seed, checkpoints=checkpoints)
 
         if self.per_horizon:
             results = [one(T, [T]) for T in grid]
@@ -156,6 +160,45 @@ class Experiment:
         n_diverged = sum(r.n_diverged for r in results)
         return Curve(grid, values, resolved, results, n_diverged, profile, root_seed, n_seeds,
                      {"calls_per_step": get_algorithm(self.algorithm).samples_per_step})
+
+
+class CustomExperiment:
+    """Base of experiments that are more than one curve (sweeps, invariance tests, hitting times).
+
+    A subclass sets the catalogue fields (``algorithm``: a label of the methods compared,
+    ``objective`` and ``noise``: factories, ``metric``: what is measured, ``seeds``: per profile,
+    ``judged``) and implements :meth:`run`, which returns ``(x, values, extra, results)``:
+    the points of the main curve, the values (points, seeds), a dict of everything else the
+    claims and figures read, and the :class:`adaptopt.Result` objects behind it.
+    """
+
+    algorithm = ""
+    metric = ""
+    judged = True
+    seeds = {"quick": 2, "default": 8, "full": 32}
+
+    @staticmethod
+    def objective():
+        raise NotImplementedError
+
+    @staticmethod
+    def noise():
+        from synthetic.noise import none
+        return none()
+
+    def n_seeds(self, profile: str, override: int | None = None) -> int:
+        return override if override is not None else self.seeds[profile]
+
+    def resolve(self) -> Resolved:
+        return Experiment.resolve(self)
+
+    def run(self, profile: str, root_seed: int, n_seeds: int):
+        raise NotImplementedError
+
+    def measure(self, profile: str, root_seed: int = 0, n_seeds: int | None = None) -> "Curve":
+        x, values, extra, results = self.run(profile, root_seed, self.n_seeds(profile, n_seeds))
+        return Curve(np.asarray(x), np.asarray(values, dtype=float), self.resolve(), list(results),
+                     sum(r.n_diverged for r in results), profile, root_seed, n_seeds, extra)
 
 
 @dataclass(frozen=True, eq=False)
@@ -440,25 +483,52 @@ class EqualityClaim:
 
 
 @dataclass(frozen=True)
-class RatioClaim:
-    """Every ratio in ``curve.extra["ratios"][key]`` is at most ``limit(curve)``."""
+class ValueClaim:
+    """Every value of ``curve.extra[key]`` (a number or an array) lies within the stated limits.
+
+    ``key`` may be a path into nested dicts, ``"ratios/exponential"``.
+    ``at_most`` / ``at_least`` are numbers or callables of the curve (documented by their
+    docstrings); ``what`` describes the quantity in the catalogue and the report.
+    """
 
     key: str
-    limit: Callable
-    kind: str = "ratio"
+    what: str
+    at_most: object = None
+    at_least: object = None
+    kind: str = "value"
+
+    def _limit(self, limit, curve):
+        return None if limit is None else float(limit(curve) if callable(limit) else limit)
+
+    @staticmethod
+    def _text(limit) -> str:
+        return (limit.__doc__ or "limit").strip().splitlines()[0] if callable(limit) else f"{limit:g}"
 
     def describe(self) -> str:
-        doc = (self.limit.__doc__ or "limit").strip().splitlines()[0]
-        return f"{self.key} error / best tuned baseline error <= {doc} at every point"
+        parts = []
+        if self.at_least is not None:
+            parts.append(f">= {self._text(self.at_least)}")
+        if self.at_most is not None:
+            parts.append(f"<= {self._text(self.at_most)}")
+        return f"{self.what} " + " and ".join(parts)
 
     def judge(self, curve: Curve) -> Judgement:
-        ratios = np.asarray(curve.extra["ratios"][self.key], dtype=float)
-        limit = float(self.limit(curve))
-        worst = int(np.argmax(ratios))
-        ok = bool(np.all(ratios <= limit))
-        return Judgement(PASS if ok else FAIL, {"max_ratio": float(ratios[worst]), "at": float(curve.x[worst])},
-                         {"limit": limit}, f"max ratio {ratios[worst]:.3g} (at {curve.x[worst]:.3g})",
-                         f"<= {limit:.3g}", "" if ok else f"ratio {ratios[worst]:.3g} > {limit:.3g}")
+        found = curve.extra
+        for part in self.key.split("/"):
+            found = found[part]
+        values = np.atleast_1d(np.asarray(found, dtype=float))
+        hi, lo = self._limit(self.at_most, curve), self._limit(self.at_least, curve)
+        reasons = []
+        if hi is not None and not np.all(values <= hi):
+            reasons.append(f"max {np.nanmax(values):.3g} > {hi:.3g}")
+        if lo is not None and not np.all(values >= lo):
+            reasons.append(f"min {np.nanmin(values):.3g} < {lo:.3g}")
+        if np.any(np.isnan(values)):
+            reasons.append("NaN values")
+        text = f"{values[0]:.3g}" if values.size == 1 else f"in [{np.nanmin(values):.3g}, {np.nanmax(values):.3g}]"
+        want = " and ".join(([f">= {lo:.3g}"] if lo is not None else []) + ([f"<= {hi:.3g}"] if hi is not None else []))
+        return Judgement(FAIL if reasons else PASS, {"values": values.tolist()}, {"at_most": hi, "at_least": lo},
+                         text, want, "; ".join(reasons))
 
 
 @dataclass(frozen=True, eq=False)

@@ -9,7 +9,7 @@ import pytest
 from adaptopt import schedules
 from proofs_check import verify
 from proofs_check.records import (FAIL, PASS, REPORT, Check, ContractionClaim, Curve, Experiment, LinearRateClaim,
-                                  PlateauClaim, Resolved, SlopeClaim, Source, UpperBoundClaim, log_grid)
+                                  PlateauClaim, Resolved, SlopeClaim, Source, UpperBoundClaim, ValueClaim, log_grid)
 from synthetic import noise, objectives
 
 GRID = {p: log_grid(2, 3, 4) for p in ("quick", "default", "full")}
@@ -122,3 +122,24 @@ def test_runner_reports_an_experiment_error_as_a_failed_check():
     experiment = Experiment("sgd", broken_objective, noise.none, None, "f_gap", GRID, seeds=8)
     (outcome,) = verify.run_checks([_check(experiment, SlopeClaim(-1.0))], "quick")
     assert outcome.status == FAIL and "boom" in outcome.reason
+
+
+def test_value_claim_reads_nested_extra_and_checks_both_limits():
+    x, v = _power_law(-0.5)
+    curve = Curve(x, v, Resolved(objectives.quadratic(np.ones(2)), noise.none(), 1.0), [], 0,
+                  extra={"ratios": {"a": [0.5, 2.0, 3.0]}, "gap": 1e-3})
+    assert ValueClaim("ratios/a", "ratio", at_most=3.0).judge(curve).status == PASS
+    assert ValueClaim("ratios/a", "ratio", at_most=2.5).judge(curve).status == FAIL
+    assert ValueClaim("gap", "gap", at_least=1e-2).judge(curve).status == FAIL
+
+    def limit(c):
+        """a limit from the curve"""
+        return 1e-4
+    judged = ValueClaim("gap", "gap", at_least=limit).judge(curve)
+    assert judged.status == PASS and "a limit from the curve" in ValueClaim("gap", "gap", at_least=limit).describe()
+
+
+def test_hyper_parameters_that_depend_on_the_horizon_need_one_run_per_horizon():
+    with pytest.raises(ValueError, match="per_horizon"):
+        Experiment("sgd_heavy_ball", objectives.pl_sine, noise.none, lambda T, r: schedules.constant(0.1), "f_gap",
+                   GRID, seeds=8, hyper=lambda T, r: {"momentum": 1 - T ** -0.5})
