@@ -13,7 +13,8 @@ Divergence: at the start of every step the engine checks the iterate; if ``||gra
 not finite or exceeds ``divergence_threshold``, the seed stops, ``diverged_at`` records the step
 after which it happened, its later checkpoints are NaN, and the other seeds go on. (A non-finite
 iterate has a non-finite gradient for every built-in objective; the gradient is computed every
-step anyway, so the check costs nothing.)
+step anyway, so the check costs nothing.) The kernel also checks, at the starting point, that the
+objective's gradient plug-in returns the squared norm of what it writes (its contract).
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ from synthetic.noise import none as _no_noise
 DEFAULT_CHECKPOINTS = 40
 #: Default divergence threshold on ||grad f(x)||.
 DEFAULT_DIVERGENCE_THRESHOLD = 1e100
+#: The plug-in contracts, quoted in errors (see synthetic.base and adaptopt.algorithms.base).
+PLUGIN_CONTRACTS = ("objective: value(x, p) -> float, and grad(x, p, out) must write grad f(x) into out and return "
+                    "||grad f(x)||^2; noise: sample(grad, x, grad_norm2, p, state, out) writes a stochastic gradient; "
+                    "algorithm: init(x, hyper, vec, scal) and step(t, eta, x, g, g2, hyper, vec, scal) -> float")
+#: Kernel status of a seed whose objective gradient does not return its squared norm.
+CONTRACT_VIOLATION = -2
 #: Largest allowed threshold: its square must stay finite for the kernel's test.
 MAX_DIVERGENCE_THRESHOLD = 1e150
 
@@ -102,15 +109,6 @@ def _schedule_arrays(schedule: Schedule | None, horizon: int):
         return 0, np.array([math.nan])
     schedule.check_horizon(horizon)
     return schedule.code, schedule.packed()
-
-
-def _check_gradient_contract(objective: Objective, point: np.ndarray) -> None:
-    """The gradient plug-in must return the squared norm of what it writes (see synthetic.base)."""
-    out = np.empty(objective.dim)
-    returned = objective.grad_fn(point, objective.params, out)
-    if not isinstance(returned, float) or not np.isclose(returned, float(out @ out), rtol=1e-9, atol=0.0):
-        raise ValueError(f"the gradient function of objective {objective.name!r} must write grad f(x) into out and "
-                         f"return ||grad f(x)||^2; at x0 it returned {returned!r}, ||out||^2 = {float(out @ out)!r}")
 
 
 def _float_array(name: str, value) -> np.ndarray:
@@ -271,7 +269,6 @@ def run(
                                low_open=True)
     n_threads = numba.get_num_threads() if n_threads is None else check_positive_int("n_threads", n_threads)
     start = _starting_points(x0, obj, n_seeds)
-    _check_gradient_contract(obj, start[0])
     sched_kind, sched_params = _schedule_arrays(sched, horizon)
     states = rng.seed_states(seed, seed_start, n_seeds)
 
@@ -303,8 +300,15 @@ def run(
                horizon, steps, states[block], threshold * threshold, algo.n_state_vectors, algo.n_state_scalars,
                metrics[block], final_x[block], diverged_at[block], snapshots[block])
 
-    _run_blocks(run_block, n_seeds, n_threads)
+    try:
+        _run_blocks(run_block, n_seeds, n_threads)
+    except numba.core.errors.TypingError as err:
+        raise ValueError(f"the kernel of {algo.name} on {obj.name} with {noise_model.name} does not compile: a plug-in "
+                         f"breaks its contract ({PLUGIN_CONTRACTS}). Numba says: {str(err).splitlines()[0]}") from None
     wall = time.perf_counter() - t0
+    if np.any(diverged_at == CONTRACT_VIOLATION):
+        raise ValueError(f"the gradient function of objective {obj.name!r} must write grad f(x) into out and return "
+                         "||grad f(x)||^2 (checked at x0 by the kernel)")
     seeds = np.arange(seed_start, seed_start + n_seeds, dtype=np.int64)
     return Result.from_arrays(metrics, steps, seeds, final_x, diverged_at, config, _provenance(wall, n_threads),
                               state_names=algo.state_names, iterates=snapshots if record_iterates else None)

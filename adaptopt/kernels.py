@@ -74,7 +74,8 @@ def _run_seed(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_par
               seed_state, div_threshold2, n_vec, n_scal, out, x, snap):
     """One seed: T steps from x0, metrics into out (n_checkpoints, n_metrics), last iterate into x.
 
-    Returns the step after which the seed diverged, or -1.
+    Returns the step after which the seed diverged, -1 if it did not, or -2 if the objective's
+    gradient function does not return ||grad||^2 at x0 (its plug-in contract).
     """
     d = x0.size
     n_ckpt = checkpoints.size
@@ -94,6 +95,12 @@ def _run_seed(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_par
     eta_eff = np.nan
     calls = 0.0
     diverged = -1
+    returned = obj_grad(x, obj_params, grad)
+    norm2 = 0.0
+    for i in range(d):
+        norm2 += grad[i] * grad[i]
+    if abs(returned - norm2) > 1e-9 * norm2 + 1e-300:
+        return -2
     k = 0
     while k < n_ckpt and checkpoints[k] == 0:
         _record(out[k], x, grad, obj_params, f_star, 0, sum_sq, sum_weighted, sum_eta, min_sq, eta_eff, calls, scal)
