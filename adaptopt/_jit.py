@@ -42,6 +42,10 @@ def jit(func=None, **overrides):
     compiled with ``inline="always"`` so that a kernel assembled from them is one fused loop
     (the Numba-IR inliner removes the 40-55 ns per call of separate functions at small d).
     They remain callable from plain Python.
+
+    Expensive plug-ins should pass ``inline="never"``: inlining a value or gradient that costs more
+    than about 10 µs per call (a network's forward and backward pass) saves nothing and multiplies
+    the kernel's compile time (measured: 40 s instead of 9 s for the depth-32 network).
     """
     options = dict(_COMMON, fastmath=set(SAFE_FASTMATH), inline="always")
     options.update(overrides)

@@ -145,7 +145,11 @@ class Result:
         return METRIC_NAMES + tuple(v for v in self.data.data_vars if v.startswith("state_"))
 
     def metric(self, name: str) -> np.ndarray:
-        """Metric ``name`` as an array of shape (n_checkpoints, n_seeds) (NaN after divergence)."""
+        """Metric ``name`` as an array of shape (n_checkpoints, n_seeds): rows are checkpoints.
+
+        (``final_x`` and ``iterates`` put seeds first; metrics put checkpoints first, the layout
+        of :mod:`proofs_check.fit`.) NaN after a seed's divergence.
+        """
         if name not in self.metric_names:
             raise ValueError(f"unknown metric {name!r}; allowed: {', '.join(self.metric_names)}")
         return self.data[name].transpose("step", "seed").values
