@@ -133,10 +133,9 @@ def _print_table(console, outcomes) -> None:
 def _cmd_run(args) -> int:
     from adaptopt import schedules
     from adaptopt.engine import run
-    from synthetic.noise import make_noise
-    from synthetic.objectives import make_objective
+    from synthetic import make_any_objective, make_noise
     try:
-        objective = make_objective(args.objective, **_key_values(args.objective_option, "--objective-option"))
+        objective = make_any_objective(args.objective, **_key_values(args.objective_option, "--objective-option"))
         noise = make_noise(args.noise, **_key_values(args.noise_option, "--noise-option"))
         schedule = None
         if args.schedule is not None:
@@ -155,12 +154,11 @@ def _cmd_run(args) -> int:
 def _cmd_list(args) -> int:
     from adaptopt.algorithms import ALGORITHMS
     from adaptopt.schedules import SCHEDULES
-    from synthetic.noise import NOISE_MODELS
-    from synthetic.objectives import OBJECTIVES
+    from synthetic import ALL_OBJECTIVES, NOISE_MODELS
     sections = {
         "algorithms": [(a.name, a.summary + (" [hyper: " + ", ".join(f"{h.name} in {h.allowed()}" for h in a.hypers)
                                               + "]" if a.hypers else "")) for a in ALGORITHMS.values()],
-        "objectives": [(n, (f.__doc__ or "").strip().splitlines()[0]) for n, f in OBJECTIVES.items()],
+        "objectives": [(n, (f.__doc__ or "").strip().splitlines()[0]) for n, f in ALL_OBJECTIVES.items()],
         "noise": [(n, (f.__doc__ or "").strip().splitlines()[0]) for n, f in NOISE_MODELS.items()],
         "schedules": [(n, (f.__doc__ or "").strip().splitlines()[0]) for n, f in SCHEDULES.items()],
     }

@@ -76,8 +76,8 @@ def _objective(objective) -> Objective:
     if isinstance(objective, Objective):
         return objective
     if isinstance(objective, str):
-        from synthetic.objectives import make_objective
-        return make_objective(objective)
+        from synthetic import make_any_objective
+        return make_any_objective(objective)
     raise TypeError(f"objective must be an Objective or a registered name, got {objective!r}")
 
 

@@ -140,7 +140,7 @@ def _run_seed(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_par
     return diverged
 
 
-@_helper_decorator
+@_helper_decorator(inline="never")
 def _record(row, x, grad, obj_params, f_star, t, sum_sq, sum_weighted, sum_eta, min_sq, eta_eff, calls, scal):
     """Write the metrics of checkpoint t (see adaptopt.kernels.METRICS) into row, followed by the
     algorithm's scalar state when the row has room for it (algorithms with state_names)."""

@@ -16,6 +16,7 @@ kind                  :math:`\\eta_t`, ``t = 1..T``                          ref
 ``exponential``       :math:`\\eta_0\\alpha^t`, :math:`\\alpha = (\\beta/T)^{1/T}` Li, Zhuang, Orabona
 ``cosine``            :math:`\\tfrac{\\eta_0}{2}(1 + \\cos(\\pi t/T))`          (2021), ICML
 ``stagewise``         :math:`\\eta_0\\gamma^{\\#\\{k: m_k \\le t\\}}`              PyTorch ``MultiStepLR``
+``inv_sqrt_offset``   :math:`\\eta_0/\\sqrt{1 + t/\\tau}`                    [P-A] pilot (spec A.3)
 ====================  =====================================================  =====================
 
 The counter starts at 1 and the step size of round ``t`` is computed before the update, as in
@@ -43,6 +44,7 @@ INV_SQRT_LINEAR = 4
 EXPONENTIAL = 5
 COSINE = 6
 STAGEWISE = 7
+INV_SQRT_OFFSET = 8
 
 #: Schedules whose value at ``t`` depends on the horizon ``T``.
 HORIZON_DEPENDENT = frozenset({EXPONENTIAL, COSINE})
@@ -53,8 +55,8 @@ def schedule_value(kind, params, t, horizon):
     """Step size of round ``t`` (1-based) of a run of ``horizon`` rounds.
 
     ``params[0]`` is always ``eta0``; ``params[1]`` is ``a`` (inverse-linear kinds), ``beta``
-    (exponential) or the factor ``gamma`` (stagewise, whose milestones follow in
-    ``params[2:]``).
+    (exponential), ``tau`` (inv_sqrt_offset) or the factor ``gamma`` (stagewise, whose milestones
+    follow in ``params[2:]``).
     """
     eta0 = params[0]
     if kind == CONSTANT:
@@ -71,6 +73,8 @@ def schedule_value(kind, params, t, horizon):
         return eta0 * math.exp((t / horizon) * math.log(params[1] / horizon))
     if kind == COSINE:
         return 0.5 * eta0 * (1.0 + math.cos(math.pi * t / horizon))
+    if kind == INV_SQRT_OFFSET:
+        return eta0 / math.sqrt(1.0 + t / params[1])
     # STAGEWISE
     eta = eta0
     for k in range(2, params.size):
@@ -95,6 +99,7 @@ _NAMES = {
     "exponential": EXPONENTIAL,
     "cosine": COSINE,
     "stagewise": STAGEWISE,
+    "inv_sqrt_offset": INV_SQRT_OFFSET,
 }
 
 
@@ -124,6 +129,8 @@ class Schedule:
             extra = [self.params["a"]]
         elif self.kind == "exponential":
             extra = [self.params["beta"]]
+        elif self.kind == "inv_sqrt_offset":
+            extra = [self.params["tau"]]
         elif self.kind == "stagewise":
             extra = [self.params["factor"], *self.params["milestones"]]
         else:
@@ -213,6 +220,12 @@ def stagewise(eta0: float, factor: float, milestones) -> Schedule:
     return Schedule("stagewise", check_finite_positive("eta0", eta0), {"factor": factor, "milestones": tuple(steps)})
 
 
+def inv_sqrt_offset(eta0: float, tau: float) -> Schedule:
+    """η_t = η0 / √(1 + t/τ), τ > 0 (the decaying multiplier of the [P-A] fixed-point pilot, τ = 100)."""
+    tau = check_finite_positive("tau", tau)
+    return Schedule("inv_sqrt_offset", check_finite_positive("eta0", eta0), {"tau": tau})
+
+
 #: Constructors by name, for the CLI and config files.
 SCHEDULES = {
     "constant": constant,
@@ -223,6 +236,7 @@ SCHEDULES = {
     "exponential": exponential,
     "cosine": cosine,
     "stagewise": stagewise,
+    "inv_sqrt_offset": inv_sqrt_offset,
 }
 
 

@@ -533,7 +533,11 @@ class ValueClaim:
 
 @dataclass(frozen=True, eq=False)
 class Check:
-    """One registered theorem check (see the module docstring)."""
+    """One registered theorem check (see the module docstring).
+
+    ``report_only`` (a reason) marks a check whose claim is an empirical hypothesis rather than a
+    theorem: it is measured and reported, never passed or failed.
+    """
 
     id: str
     part: str
@@ -543,6 +547,7 @@ class Check:
     source: Source
     experiment: Experiment
     claim: object
+    report_only: str = ""
 
     def catalogue_row(self) -> dict:
         e = self.experiment
@@ -554,7 +559,7 @@ class Check:
             "source": f"{self.source.kind}: {self.source.reference}",
             "experiment": f"{e.algorithm} on {e.objective().label()} with {e.noise().label()}",
             "metric": e.metric,
-            "judged": e.judged,
+            "judged": e.judged and not self.report_only,
         }
 
     def evaluate(self, curve: Curve) -> Judgement:
@@ -563,6 +568,9 @@ class Check:
         if curve.profile == "quick":
             judgement.status = REPORT
             judgement.reason = "quick profile: horizons and seeds too small to judge asymptotic claims"
+        elif self.report_only:
+            judgement.status = REPORT
+            judgement.reason = self.report_only
         elif not self.experiment.judged:
             judgement.status = REPORT
             judgement.reason = "outside the theorem's assumptions: reported, not judged"

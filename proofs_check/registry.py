@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 
-from proofs_check.theorems import foundation, noise_adaptive
+from proofs_check.theorems import foundation, noise_adaptive, scale_free
 
-_MODULES = (foundation, noise_adaptive)
+_MODULES = (foundation, noise_adaptive, scale_free)
 
 #: Every registered check by id, in catalogue order.
 CHECKS = {check.id: check for module in _MODULES for check in module.CHECKS}

@@ -76,7 +76,7 @@ def _experiment_label(check: Check, curve) -> str:
 def evaluate(check: Check, curve, wall: float) -> Outcome:
     """Judge ``check`` on a measured curve."""
     j = check.evaluate(curve)
-    ci = fit.mean_ci(curve.values, method="normal")
+    mean, lower, upper = _band(curve.values)
     fit_line = None if j.fit_line is None else [_floats(j.fit_line[0]), _floats(j.fit_line[1])]
     return Outcome(
         id=check.id, part=check.part, title=check.title, statement=check.statement,
@@ -85,12 +85,21 @@ def evaluate(check: Check, curve, wall: float) -> Outcome:
         metric=check.experiment.metric, status=j.status, reason=j.reason,
         measured=_jsonable(j.measured), theory=_jsonable(j.theory),
         measured_text=j.measured_text, theory_text=j.theory_text,
-        x=_floats(curve.x), mean=_floats(ci.mean), lower=_floats(ci.lower), upper=_floats(ci.upper),
+        x=_floats(curve.x), mean=_floats(mean), lower=_floats(lower), upper=_floats(upper),
         theory_curve=_floats(j.theory_curve), fit_line=fit_line, n_seeds=int(curve.values.shape[1]),
         n_diverged=int(curve.n_diverged), experiment=_experiment_label(check, curve), wall_time_s=wall,
         axis="semilogy" if check.claim.kind in SEMILOG_KINDS else "loglog",
         extra=_jsonable(curve.extra),
     )
+
+
+def _band(values: np.ndarray):
+    """Mean over seeds with its normal 95 % interval (the mean itself when there is one seed)."""
+    if values.shape[1] < fit.MIN_SEEDS:
+        mean = values.mean(axis=1)
+        return mean, mean, mean
+    ci = fit.mean_ci(values, method="normal")
+    return ci.mean, ci.lower, ci.upper
 
 
 def _jsonable(obj):

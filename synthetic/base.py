@@ -46,7 +46,7 @@ class Constant:
     the objective) or ``"numerical"`` (measured, e.g. the tight PL constant).
     """
 
-    value: float
+    value: float | list
     source: str
     note: str = ""
 
@@ -180,7 +180,7 @@ class Objective:
 
     def label(self) -> str:
         """Short readable name: family, dimension and options (long vectors summarised)."""
-        opts = ", ".join(f"{k}={_short(v)}" for k, v in self.options.items() if k != "dim")
+        opts = ", ".join(f"{k}={_short(v)}" for k, v in self.options.items() if k not in ("dim", "blocks"))
         return f"{self.name}(d={self.dim}{', ' + opts if opts else ''})"
 
     def to_dict(self) -> dict:

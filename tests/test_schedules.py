@@ -39,6 +39,9 @@ HAND_VALUES = [
     (sch.stagewise(1.0, 0.1, [3, 6]), None, {1: 1.0, 2: 1.0, 3: 0.1, 5: 0.1, 6: 0.01, 100: 0.01}),
     (sch.stagewise(0.5, 1.0, [2]), None, {1: 0.5, 2: 0.5, 9: 0.5}),
     (sch.stagewise(4.0, 0.5, 10), None, {9: 4.0, 10: 2.0, 11: 2.0}),
+    # inv_sqrt_offset, tau = 100: 1/sqrt(1 + t/100) = 1/sqrt(2) at 100, 1/2 at 300, 1/10 at 9900.
+    (sch.inv_sqrt_offset(1.0, 100.0), None, {100: 1.0 / math.sqrt(2.0), 300: 0.5, 9900: 0.1}),
+    (sch.inv_sqrt_offset(3.0, 1.0), None, {3: 1.5, 8: 1.0}),
 ]
 
 

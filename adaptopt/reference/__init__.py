@@ -120,6 +120,7 @@ def reference_step_size(schedule, t: int, horizon: int) -> float:
     exponential        :math:`\eta_0\alpha^t`, :math:`\alpha = (\beta/T)^{1/T}`
     cosine             :math:`\frac{\eta_0}{2}(1 + \cos(\pi t/T))`
     stagewise          :math:`\eta_0\gamma^{\#\{k:\ m_k \le t\}}`
+    inv_sqrt_offset    :math:`\eta_0/\sqrt{1 + t/\tau}`
     =================  ============================================================
 
     ``schedule`` is a :class:`adaptopt.schedules.Schedule` or its dict form; ``None`` (an
@@ -144,6 +145,8 @@ def reference_step_size(schedule, t: int, horizon: int) -> float:
         return eta0 * alpha**t
     if kind == "cosine":
         return 0.5 * eta0 * (1.0 + math.cos(math.pi * t / horizon))
+    if kind == "inv_sqrt_offset":
+        return eta0 * (1.0 + t / spec["tau"]) ** -0.5
     if kind == "stagewise":
         passed = sum(1 for m in spec["milestones"] if m <= t)
         return eta0 * spec["factor"] ** passed
