@@ -162,8 +162,12 @@ def _run_blocks(task, n_seeds: int, n_threads: int) -> None:
         future.result()
 
 
-def run_kernel_for(algorithm: Algorithm, objective: Objective, noise: NoiseModel):
-    """The compiled Monte-Carlo kernel of a triple (built and memoised on first use)."""
+def run_kernel_for(algorithm: Algorithm, objective: Objective, noise: NoiseModel, track_l1: bool = False):
+    """The compiled Monte-Carlo kernel of a triple (built and memoised on first use).
+
+    ``track_l1`` compiles the running sum of ||∇f||₁ in (a separate kernel: it costs one more pass
+    over the gradient per step, which only the ℓ1-rate checks need).
+    """
     bindings = {
         "algo_init": algorithm.init_fn,
         "algo_step": algorithm.step_fn,
@@ -172,7 +176,8 @@ def run_kernel_for(algorithm: Algorithm, objective: Objective, noise: NoiseModel
         "noise_sample": noise.sample_fn,
     }
     label = f"{algorithm.name}__{objective.name}__{noise.name}"
-    return kernels.build("run", bindings, {"SAMPLES_PER_STEP": algorithm.samples_per_step}, label)
+    constants = {"SAMPLES_PER_STEP": algorithm.samples_per_step, "TRACK_L1": bool(track_l1)}
+    return kernels.build("run", bindings, constants, label)
 
 
 def replay_kernel_for(algorithm: Algorithm):
@@ -214,6 +219,9 @@ def run(
     divergence_threshold: float = DEFAULT_DIVERGENCE_THRESHOLD,
     n_threads: int | None = None,
     record_iterates: bool = False,
+    track_l1: bool = False,
+    stop_grad_norm: float | None = None,
+    stop_patience: int = 1,
 ) -> Result:
     """Run ``algorithm`` on ``objective`` with ``noise`` for ``n_seeds`` seeds and ``T`` steps.
 
@@ -252,6 +260,13 @@ def run(
         (n_seeds, n_checkpoints, d)): for per-layer statistics, smoothness estimates along the
         trajectory and updates between consecutive checkpoints. Memory grows with
         seeds x checkpoints x d, not with T.
+    track_l1 : bool
+        Also keep the running average of ||∇f(x_t)||₁ (metric ``avg_grad_norm1``, NaN otherwise;
+        one more pass over the gradient per step).
+    stop_grad_norm, stop_patience : float, int
+        Stop a seed once ``||∇f(x_t)|| <= stop_grad_norm`` for ``stop_patience`` consecutive steps;
+        ``Result.converged_at`` records the number of completed steps (-1 if never) and its later
+        checkpoints are NaN, like a diverged seed's. For hitting-time experiments.
 
     Returns
     -------
@@ -271,6 +286,11 @@ def run(
     start = _starting_points(x0, obj, n_seeds)
     sched_kind, sched_params = _schedule_arrays(sched, horizon)
     states = rng.seed_states(seed, seed_start, n_seeds)
+    for name, flag in (("record_iterates", record_iterates), ("track_l1", track_l1)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
+    stop2 = -1.0 if stop_grad_norm is None else check_in_range("stop_grad_norm", stop_grad_norm, 0.0, 1e150) ** 2
+    patience = check_positive_int("stop_patience", stop_patience)
 
     config = {
         "algorithm": {"name": algo.name, "hyper": algo.resolved(hyper),
@@ -285,20 +305,23 @@ def run(
         "n_seeds": n_seeds,
         "x0": start[0].tolist() if np.all(start == start[0]) else "per-seed",
         "divergence_threshold": threshold,
+        "track_l1": bool(track_l1),
+        "stop_grad_norm": None if stop_grad_norm is None else float(stop_grad_norm),
+        "stop_patience": patience,
     }
-    kernel = run_kernel_for(algo, obj, noise_model)
+    kernel = run_kernel_for(algo, obj, noise_model, track_l1)
     metrics = np.empty((n_seeds, steps.size, len(kernels.METRICS) + len(algo.state_names)))
     final_x = np.empty((n_seeds, obj.dim))
     diverged_at = np.empty(n_seeds, dtype=np.int64)
-    if not isinstance(record_iterates, (bool, np.bool_)):
-        raise TypeError(f"record_iterates must be True or False, got {record_iterates!r}")
+    converged_at = np.empty(n_seeds, dtype=np.int64)
     snapshots = np.empty((n_seeds, steps.size if record_iterates else 0, obj.dim))
     t0 = time.perf_counter()
 
     def run_block(block: slice) -> None:
         kernel(start[block], obj.params, float(obj.f_star), noise_model.params, hyper_vec, sched_kind, sched_params,
-               horizon, steps, states[block], threshold * threshold, algo.n_state_vectors, algo.n_state_scalars,
-               metrics[block], final_x[block], diverged_at[block], snapshots[block])
+               horizon, steps, states[block], threshold * threshold, stop2, patience, algo.n_state_vectors,
+               algo.n_state_scalars, metrics[block], final_x[block], diverged_at[block], converged_at[block],
+               snapshots[block])
 
     try:
         _run_blocks(run_block, n_seeds, n_threads)
@@ -311,7 +334,8 @@ def run(
                          "||grad f(x)||^2 (checked at x0 by the kernel)")
     seeds = np.arange(seed_start, seed_start + n_seeds, dtype=np.int64)
     return Result.from_arrays(metrics, steps, seeds, final_x, diverged_at, config, _provenance(wall, n_threads),
-                              state_names=algo.state_names, iterates=snapshots if record_iterates else None)
+                              state_names=algo.state_names, iterates=snapshots if record_iterates else None,
+                              converged_at=converged_at if stop_grad_norm is not None else None)
 
 
 def replay(algorithm, grads, grads2=None, *, x0, hyper: dict | None = None, schedule=None):

@@ -44,6 +44,7 @@ METRICS = (
     ("grad_norm2", "||∇f(x_{t+1})||²"),
     ("grad_norm1", "||∇f(x_{t+1})||₁"),
     ("avg_grad_norm2", "(1/t) Σ_{s≤t} ||∇f(x_s)||²  (uniform average = E||∇f(x_k)||², k uniform)"),
+    ("avg_grad_norm1", "(1/t) Σ_{s≤t} ||∇f(x_s)||₁  (only with run(..., track_l1=True), else NaN)"),
     ("weighted_avg_grad_norm2", "Σ_{s≤t} η_s ||∇f(x_s)||² / Σ_{s≤t} η_s  (step-size-weighted average)"),
     ("min_grad_norm2", "min_{s≤t} ||∇f(x_s)||²"),
     ("step_size", "η_t, the effective step size of round t"),
@@ -54,24 +55,27 @@ METRIC_NAMES = tuple(name for name, _ in METRICS)
 RUN_TEMPLATE = '''
 @_kernel_decorator
 def run_kernel(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_params, horizon,
-               checkpoints, states, div_threshold2, n_vec, n_scal, metrics, final_x, diverged_at, snapshots):
+               checkpoints, states, div_threshold2, stop_threshold2, stop_patience, n_vec, n_scal, metrics, final_x,
+               diverged_at, converged_at, snapshots):
     """A block of seeds, each T steps of one algorithm on one objective with one noise model.
 
     Each seed owns its stream ``states[s]``, its output slab ``metrics[s]``, its row of
     ``final_x``, ``diverged_at[s]`` and ``snapshots[s]`` (the iterates at the checkpoints, when
-    ``snapshots`` has a checkpoint axis; an empty one records nothing). The kernel releases the GIL; :func:`adaptopt.engine.run`
+    ``snapshots`` has a checkpoint axis; an empty one records nothing). A seed whose gradient norm
+    stays at or below the stop threshold for ``stop_patience`` consecutive steps stops there
+    (``converged_at[s]``, the number of completed steps; -1 if never; a negative threshold never stops). The kernel releases the GIL; :func:`adaptopt.engine.run`
     runs blocks of seeds on parallel threads, and since no seed reads another's data the
     results do not depend on the thread count or the split.
     """
     for s in range(x0.shape[0]):
         diverged_at[s] = _run_seed(x0[s], obj_params, f_star, noise_params, hyper, sched_kind, sched_params,
-                                   horizon, checkpoints, states[s], div_threshold2, n_vec, n_scal, metrics[s],
-                                   final_x[s], snapshots[s])
+                                   horizon, checkpoints, states[s], div_threshold2, stop_threshold2, stop_patience,
+                                   n_vec, n_scal, metrics[s], final_x[s], converged_at[s:s + 1], snapshots[s])
 
 
 @_helper_decorator(inline="never")
 def _run_seed(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_params, horizon, checkpoints,
-              seed_state, div_threshold2, n_vec, n_scal, out, x, snap):
+              seed_state, div_threshold2, stop_threshold2, stop_patience, n_vec, n_scal, out, x, converged, snap):
     """One seed: T steps from x0, metrics into out (n_checkpoints, n_metrics), last iterate into x.
 
     Returns the step after which the seed diverged, -1 if it did not, or -2 if the objective's
@@ -89,12 +93,15 @@ def _run_seed(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_par
     state = seed_state.copy()
     algo_init(x, hyper, vec, scal)
     sum_sq = 0.0
+    sum_l1 = 0.0 if TRACK_L1 else np.nan
     sum_weighted = 0.0
     sum_eta = 0.0
     min_sq = np.inf
     eta_eff = np.nan
     calls = 0.0
     diverged = -1
+    converged[0] = -1
+    below = 0
     returned = obj_grad(x, obj_params, grad)
     norm2 = 0.0
     for i in range(d):
@@ -103,7 +110,8 @@ def _run_seed(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_par
         return -2
     k = 0
     while k < n_ckpt and checkpoints[k] == 0:
-        _record(out[k], x, grad, obj_params, f_star, 0, sum_sq, sum_weighted, sum_eta, min_sq, eta_eff, calls, scal)
+        _record(out[k], x, grad, obj_params, f_star, 0, sum_sq, sum_l1, sum_weighted, sum_eta, min_sq, eta_eff, calls,
+                scal)
         if snap.shape[0] > 0:
             snap[k, :] = x
         k += 1
@@ -112,6 +120,13 @@ def _run_seed(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_par
         if not gn2 <= div_threshold2:
             diverged = t - 1
             break
+        if gn2 <= stop_threshold2:
+            below += 1
+            if below >= stop_patience:
+                converged[0] = t - 1
+                break
+        else:
+            below = 0
         if t > horizon:
             break
         eta = schedule_value(sched_kind, sched_params, t, horizon)
@@ -121,19 +136,23 @@ def _run_seed(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_par
         eta_eff = algo_step(t, eta, x, g, g2, hyper, vec, scal)
         calls += SAMPLES_PER_STEP
         sum_sq += gn2
+        if TRACK_L1:
+            for i in range(d):
+                sum_l1 += abs(grad[i])
         sum_weighted += eta_eff * gn2
         sum_eta += eta_eff
         if gn2 < min_sq:
             min_sq = gn2
         if k < n_ckpt and checkpoints[k] == t:
-            _record(out[k], x, grad, obj_params, f_star, t, sum_sq, sum_weighted, sum_eta, min_sq, eta_eff, calls,
-                    scal)
+            _record(out[k], x, grad, obj_params, f_star, t, sum_sq, sum_l1, sum_weighted, sum_eta, min_sq, eta_eff,
+                    calls, scal)
             if snap.shape[0] > 0:
                 snap[k, :] = x
             k += 1
-    if diverged >= 0:
+    stopped = diverged if diverged >= 0 else converged[0]
+    if stopped >= 0:
         for j in range(n_ckpt):
-            if checkpoints[j] >= diverged:
+            if checkpoints[j] >= stopped:
                 out[j, :] = np.nan
                 if snap.shape[0] > 0:
                     snap[j, :] = np.nan
@@ -141,7 +160,8 @@ def _run_seed(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_par
 
 
 @_helper_decorator(inline="never")
-def _record(row, x, grad, obj_params, f_star, t, sum_sq, sum_weighted, sum_eta, min_sq, eta_eff, calls, scal):
+def _record(row, x, grad, obj_params, f_star, t, sum_sq, sum_l1, sum_weighted, sum_eta, min_sq, eta_eff, calls,
+            scal):
     """Write the metrics of checkpoint t (see adaptopt.kernels.METRICS) into row, followed by the
     algorithm's scalar state when the row has room for it (algorithms with state_names)."""
     row[0] = obj_value(x, obj_params) - f_star
@@ -151,12 +171,13 @@ def _record(row, x, grad, obj_params, f_star, t, sum_sq, sum_weighted, sum_eta, 
         l1 += abs(grad[i])
     row[2] = l1
     row[3] = sum_sq / t if t > 0 else np.nan
-    row[4] = sum_weighted / sum_eta if t > 0 else np.nan
-    row[5] = min_sq if t > 0 else np.nan
-    row[6] = eta_eff
-    row[7] = calls
-    for j in range(row.size - 8):
-        row[8 + j] = scal[j]
+    row[4] = sum_l1 / t if t > 0 else np.nan
+    row[5] = sum_weighted / sum_eta if t > 0 else np.nan
+    row[6] = min_sq if t > 0 else np.nan
+    row[7] = eta_eff
+    row[8] = calls
+    for j in range(row.size - 9):
+        row[9 + j] = scal[j]
 '''
 
 REPLAY_TEMPLATE = '''

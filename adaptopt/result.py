@@ -10,6 +10,7 @@ one per metric       (seed, step)     see :data:`adaptopt.kernels.METRICS`
 ``final_x``          (seed, coord)    the last iterate of every seed
 ``iterates``        (seed, step,     the iterates at the checkpoints (only with
                      coord)           ``run(..., record_iterates=True)``)
+``converged_at``     (seed,)          steps until the stopping rule held (with ``stop_grad_norm``)
 ``diverged_at``      (seed,)          step after which the iterate left the finite region
                                       or passed the divergence threshold; −1 if never
 ===================  ===============  =====================================================
@@ -61,7 +62,7 @@ class Result:
 
     @classmethod
     def from_arrays(cls, metrics, checkpoints, seeds, final_x, diverged_at, config, provenance,
-                    state_names=(), iterates=None) -> "Result":
+                    state_names=(), iterates=None, converged_at=None) -> "Result":
         """Assemble a result from kernel outputs (``metrics`` has shape (seed, step, metric)).
 
         Columns after the standard metrics are the algorithm's scalar state, named by
@@ -78,6 +79,9 @@ class Result:
             variables[f"state_{name}"] = (("seed", "step"), metrics[:, :, len(METRICS) + j],
                                           {"description": f"algorithm state {name!r} after the step"})
         variables["final_x"] = (("seed", "coord"), final_x, {"description": "last iterate"})
+        if converged_at is not None:
+            variables["converged_at"] = (("seed",), np.asarray(converged_at, dtype=np.int64),
+                                         {"description": "steps until the stopping rule held, -1 if never"})
         if iterates is not None:
             variables["iterates"] = (("seed", "step", "coord"), iterates,
                                      {"description": "iterate after each checkpoint's number of steps"})
@@ -128,6 +132,13 @@ class Result:
         if "iterates" not in self.data:
             raise ValueError("this run did not record iterates: use run(..., record_iterates=True)")
         return self.data["iterates"].values
+
+    @property
+    def converged_at(self) -> np.ndarray:
+        """Steps until the stopping rule held, per seed (-1 if never); needs ``stop_grad_norm``."""
+        if "converged_at" not in self.data:
+            raise ValueError("this run had no stopping rule: use run(..., stop_grad_norm=...)")
+        return self.data["converged_at"].values
 
     @property
     def diverged_at(self) -> np.ndarray:

@@ -419,7 +419,7 @@ def test_divergence_is_flagged_at_the_analytic_step():
     assert result.n_diverged == 4
     steps = result.checkpoints
     for i, s in enumerate(expected):
-        for name in METRIC_NAMES:
+        for name in (m for m in METRIC_NAMES if m != "avg_grad_norm1"):  # NaN unless track_l1
             values = result.metric(name)[:, i]
             later = steps >= s if s >= 0 else np.zeros(steps.size, bool)
             assert np.all(np.isnan(values[later])), (i, name)
@@ -531,13 +531,14 @@ def test_metrics_of_gradient_descent_on_a_1d_quadratic():
 
     ||grad f(x_s)||^2 = lam^2 q^{2(s-1)} x0^2 for s = 1..t, so the running average is
     lam^2 x0^2 (1 - q^{2t}) / ((1 - q^2) t), the weighted average equals it (constant eta), and
-    the minimum is the last term.
+    the minimum is the last term; ||grad f(x_s)||_1 = lam q^{s-1} |x0| averages to
+    lam |x0| (1 - q^t) / ((1 - q) t).
     """
     lam, eta, x0, horizon = 2.0, 0.1, 1.5, 20
     q = 1.0 - eta * lam
     steps = np.array([0, 1, 2, 5, 13, horizon])
     result = adaptopt.run("sgd", objectives.quadratic([lam]), None, T=horizon, n_seeds=2, x0=[x0],
-                          schedule=schedules.constant(eta), checkpoints=steps)
+                          schedule=schedules.constant(eta), checkpoints=steps, track_l1=True)
     x = q**steps * x0
     expected = {
         "f_gap": 0.5 * lam * x**2,
@@ -548,6 +549,7 @@ def test_metrics_of_gradient_descent_on_a_1d_quadratic():
     t = steps[1:]
     mean_sq = lam**2 * x0**2 * (1.0 - q ** (2 * t)) / ((1.0 - q**2) * t)
     expected["avg_grad_norm2"] = np.r_[np.nan, mean_sq]
+    expected["avg_grad_norm1"] = np.r_[np.nan, lam * x0 * (1.0 - q**t) / ((1.0 - q) * t)]
     expected["weighted_avg_grad_norm2"] = np.r_[np.nan, mean_sq]
     expected["min_grad_norm2"] = np.r_[np.nan, lam**2 * x0**2 * q ** (2 * (t - 1))]
     expected["step_size"] = np.r_[np.nan, np.full(t.size, eta)]
@@ -833,3 +835,20 @@ def test_iterates_are_recorded_at_checkpoints_on_request():
     with pytest.raises(TypeError, match="record_iterates"):
         adaptopt.run("sgd", objectives.quadratic([1.0]), None, T=10, n_seeds=1, schedule=schedules.constant(0.5),
                      record_iterates="yes")
+
+
+@pytest.mark.parametrize("track_l1", [False, True])
+def test_l1_average_and_stopping_rule_match_the_reference(track_l1):
+    """The l1 running average (on request) and the gradient-norm stopping rule, against the reference."""
+    obj = objectives.pl_sine(DIM, weights=[1.0, 0.5, 0.25])
+    options = dict(T=300, n_seeds=N_SEEDS_REF, schedule=schedules.constant(0.05), seed=4,
+                   checkpoints=REF_CHECKPOINTS + [250, 300], track_l1=track_l1, stop_grad_norm=0.3, stop_patience=3)
+    res = adaptopt.run("sgd", obj, noise.gaussian(0.05), **options)
+    ref = reference_run("sgd", obj, noise.gaussian(0.05), **options)
+    np.testing.assert_array_equal(res.converged_at, ref["converged_at"])
+    assert np.all((res.converged_at > 0) & (res.converged_at < 300)), res.converged_at
+    for name in ("avg_grad_norm1", "f_gap", "avg_grad_norm2"):
+        assert_close(res.metric(name), ref[name], err_msg=name)
+    assert np.all(np.isnan(res.metric("avg_grad_norm1"))) != track_l1
+    with pytest.raises(ValueError, match="stopping rule"):
+        adaptopt.run("sgd", obj, None, T=5, n_seeds=1, schedule=schedules.constant(0.05)).converged_at

@@ -42,6 +42,7 @@ f_gap                      f(x_{t+1}) - f*
 grad_norm2                 ||grad f(x_{t+1})||^2
 grad_norm1                 ||grad f(x_{t+1})||_1
 avg_grad_norm2             (1/t) sum_{s<=t} ||grad f(x_s)||^2               (NaN at t = 0)
+avg_grad_norm1             (1/t) sum_{s<=t} ||grad f(x_s)||_1  (NaN at t = 0, and unless track_l1)
 weighted_avg_grad_norm2    sum_{s<=t} eta_s ||grad f(x_s)||^2 / sum_{s<=t} eta_s   (NaN at 0)
 min_grad_norm2             min_{s<=t} ||grad f(x_s)||^2                     (NaN at t = 0)
 step_size                  eta_t, the effective step size of round t          (NaN at t = 0)
@@ -196,6 +197,9 @@ def reference_run(
     seed_start: int = 0,
     checkpoints=None,
     divergence_threshold: float = DEFAULT_DIVERGENCE_THRESHOLD,
+    track_l1: bool = False,
+    stop_grad_norm: float | None = None,
+    stop_patience: int = 1,
 ) -> dict:
     r"""The Monte-Carlo run of :func:`adaptopt.run`, written as the textbook loop.
 
@@ -228,13 +232,20 @@ def reference_run(
     checkpoints : int or sequence of int, optional
         As in :func:`adaptopt.run` (default: 40 log-spaced steps).
     divergence_threshold : float
+    track_l1 : bool
+        Fill ``avg_grad_norm1`` (NaN otherwise), as the engine does.
+    stop_grad_norm, stop_patience
+        The engine's stopping rule: a seed stops once ``||grad f(x_t)|| <= stop_grad_norm`` has
+        held before ``stop_patience`` consecutive rounds (checked right after the divergence test);
+        ``converged_at`` is then the number of completed steps and its later checkpoints are NaN.
 
     Returns
     -------
     dict
         One array of shape (n_checkpoints, n_seeds) per metric name of
         :data:`adaptopt.kernels.METRICS`, plus ``final_x`` (n_seeds, d), ``diverged_at``
-        (n_seeds,) int64 (-1 if never) and ``checkpoints`` (n_checkpoints,).
+        (n_seeds,) int64 (-1 if never), ``converged_at`` (n_seeds,) int64 and ``checkpoints``
+        (n_checkpoints,).
     """
     algo = make_reference(algorithm, hyper)
     obj = _as_objective(objective)
@@ -248,8 +259,12 @@ def reference_run(
     snapshots = {}  # checkpoint t -> copy of x_{t+1}
     sq_norms = np.full((T, n_seeds), np.nan)  # sq_norms[t-1] = ||grad f(x_t)||^2
     eta_effs = np.full((T, n_seeds), np.nan)  # eta_effs[t-1] = effective step size of round t
+    l1_norms = np.full((T, n_seeds), np.nan)  # l1_norms[t-1] = ||grad f(x_t)||_1
     active = np.ones(n_seeds, dtype=bool)
     diverged_at = np.full(n_seeds, -1, dtype=np.int64)
+    converged_at = np.full(n_seeds, -1, dtype=np.int64)
+    below = np.zeros(n_seeds, dtype=np.int64)
+    stop2 = -1.0 if stop_grad_norm is None else stop_grad_norm**2
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         algo.init(x.copy())
@@ -261,6 +276,10 @@ def reference_run(
             newly = active & ~(gn2 <= threshold2)
             diverged_at[newly] = t - 1
             active &= ~newly
+            below = np.where(gn2 <= stop2, below + 1, 0)
+            done = active & (below >= stop_patience)
+            converged_at[done] = t - 1
+            active &= ~done
             if t > T:
                 break
             eta = reference_step_size(schedule, t, T)
@@ -275,6 +294,7 @@ def reference_run(
             x_new, eta_eff = algo.step(t, eta, x, g, g2)
             x = np.where(active[:, None], x_new, x)
             sq_norms[t - 1] = gn2
+            l1_norms[t - 1] = np.sum(np.abs(grad), axis=1)
             eta_effs[t - 1] = np.broadcast_to(eta_eff, (n_seeds,))
             if t in steps:
                 snapshots[t] = x.copy()
@@ -291,15 +311,19 @@ def reference_run(
             if t > 0:
                 past_sq, past_eta = sq_norms[:t], eta_effs[:t]
                 out["avg_grad_norm2"][k] = np.sum(past_sq, axis=0) / t
+                if track_l1:
+                    out["avg_grad_norm1"][k] = np.sum(l1_norms[:t], axis=0) / t
                 out["weighted_avg_grad_norm2"][k] = np.sum(past_eta * past_sq, axis=0) / np.sum(past_eta, axis=0)
                 out["min_grad_norm2"][k] = np.min(past_sq, axis=0)
                 out["step_size"][k] = past_eta[t - 1]
-        for i in np.flatnonzero(diverged_at >= 0):
+        stopped = np.where(diverged_at >= 0, diverged_at, converged_at)
+        for i in np.flatnonzero(stopped >= 0):
             for name in METRIC_NAMES:
-                out[name][steps >= diverged_at[i], i] = np.nan
+                out[name][steps >= stopped[i], i] = np.nan
 
     out["final_x"] = x
     out["diverged_at"] = diverged_at
+    out["converged_at"] = converged_at
     out["checkpoints"] = steps
     return out
 
