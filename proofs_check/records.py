@@ -107,6 +107,8 @@ class Experiment:
         the horizon (e.g. 1 − β1 ∝ T^(-1/2)); then ``per_horizon`` must be True.
     judged : bool
         False when the experiment lies outside the theorem's assumptions (reported only).
+    run_options : dict
+        Further keyword arguments of :func:`adaptopt.run` (e.g. ``track_l1=True``).
     """
 
     algorithm: str
@@ -119,6 +121,7 @@ class Experiment:
     per_horizon: bool = False
     hyper: dict = field(default_factory=dict)
     judged: bool = True
+    run_options: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if callable(self.hyper) and not self.per_horizon:
@@ -149,7 +152,7 @@ class Experiment:
             sched = None if self.schedule is None else self.schedule(int(horizon), resolved)
             hyper = self.hyper(int(horizon), resolved) if callable(self.hyper) else self.hyper
             return run(self.algorithm, resolved.objective, resolved.noise, T=int(horizon), n_seeds=seeds,
-                       hyper=hyper, schedule=sched, seed=root_seed, checkpoints=checkpoints)
+                       hyper=hyper, schedule=sched, seed=root_seed, checkpoints=checkpoints, **self.run_options)
 
         if self.per_horizon:
             results = [one(T, [T]) for T in grid]
@@ -176,6 +179,9 @@ class CustomExperiment:
     metric = ""
     judged = True
     seeds = {"quick": 2, "default": 8, "full": 32}
+    #: False for tuning sweeps, where a diverging step size is a result of the search, not a failure
+    #: (the count is reported as ``extra["diverged_runs"]``).
+    divergence_fails = True
 
     @staticmethod
     def objective():
@@ -197,8 +203,12 @@ class CustomExperiment:
 
     def measure(self, profile: str, root_seed: int = 0, n_seeds: int | None = None) -> "Curve":
         x, values, extra, results = self.run(profile, root_seed, self.n_seeds(profile, n_seeds))
-        return Curve(np.asarray(x), np.asarray(values, dtype=float), self.resolve(), list(results),
-                     sum(r.n_diverged for r in results), profile, root_seed, n_seeds, extra)
+        diverged = sum(r.n_diverged for r in results)
+        if not self.divergence_fails:
+            extra = {**extra, "diverged_runs": diverged}
+            diverged = 0
+        return Curve(np.asarray(x), np.asarray(values, dtype=float), self.resolve(), list(results), diverged, profile,
+                     root_seed, n_seeds, extra)
 
 
 @dataclass(frozen=True, eq=False)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 
-from proofs_check.theorems import foundation, noise_adaptive, scale_free
+from proofs_check.theorems import foundation, noise_adaptive, relaxed_smoothness, scale_free
 
-_MODULES = (foundation, noise_adaptive, scale_free)
+_MODULES = (foundation, noise_adaptive, scale_free, relaxed_smoothness)
 
 #: Every registered check by id, in catalogue order.
 CHECKS = {check.id: check for module in _MODULES for check in module.CHECKS}

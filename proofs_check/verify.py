@@ -67,6 +67,8 @@ class Outcome:
 
 def _experiment_label(check: Check, curve) -> str:
     e = check.experiment
+    if not curve.results:
+        return f"{e.algorithm} on {curve.objective.label()}"
     r = curve.results[0]
     sched = r.config["schedule"]
     sched_text = "" if sched is None else f", schedule {sched['kind']}(η0={sched['eta0']:g})"

@@ -302,6 +302,7 @@ class AdaptivitySweep(CustomExperiment):
     the exponential schedule.
     """
 
+    divergence_fails = False  # a tuning sweep: diverging grid points are part of the search
     algorithm = "sgd: exponential, cosine, tuned constant and 1/t steps"
     metric = "f_gap"
     objective = staticmethod(f1_4)

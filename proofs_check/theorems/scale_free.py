@@ -69,43 +69,56 @@ def a1_rescaling() -> np.ndarray:
 class ScaleFreeness(CustomExperiment):
     """A1: each method on the problem and on its coordinate-wise rescaling, same seeds and noise.
 
-    ``extra["deviation"][method]`` is, per seed, max over the recorded iterates (40 log-spaced
-    checkpoints) of max_i |x_i − x̃_i| / max_i |x_i|; ``extra["eps_sweep"]`` the same for AdamW with
-    ε from 1e-16 to 1e-4.
+    ``methods`` maps a label to ``(algorithm, hyper, schedule)``. ``extra["deviation"][label]``
+    is, per seed, max over the recorded iterates (40 log-spaced checkpoints) of
+    max_i |x_i − x̃_i| / max_i |x_i|; with ``eps_sweep`` set, ``extra["eps_sweep"]`` is the same
+    for AdamW with ε from 1e-16 to 1e-4.
     """
 
-    algorithm = "adam, adamw, adamprox, adam_l2 (ε = 0)"
     metric = "relative gap between the iterates on f and on its rescaling"
     objective = staticmethod(lambda: a1_problem()[0])
     noise = staticmethod(lambda: a1_problem()[1])
     seeds = {"quick": 2, "default": 4, "full": 16}
 
-    METHODS = {"adam": 0.0, "adamw": A1_DECAY, "adamprox": A1_DECAY, "adam_l2": A1_DECAY}
+    def __init__(self, methods: dict, eps_sweep: bool = False):
+        self.methods = methods
+        self.eps_sweep = eps_sweep
+        self.algorithm = ", ".join(methods)
 
-    def _gap(self, algorithm, hyper, root_seed, seeds):
+    @staticmethod
+    def gap(algorithm, hyper, schedule, root_seed, seeds):
         results = []
         for rescale in (None, a1_rescaling()):
             objective, oracle = a1_problem(rescale)
-            results.append(run(algorithm, objective, oracle, T=A1_T, n_seeds=seeds, hyper=hyper,
-                               schedule=schedules.constant(1.0), seed=root_seed, record_iterates=True))
+            results.append(run(algorithm, objective, oracle, T=A1_T, n_seeds=seeds, hyper=hyper, schedule=schedule,
+                               seed=root_seed, record_iterates=True))
         return _relative_gap(results[1].iterates, results[0].iterates), results
 
     def run(self, profile, root_seed, seeds):
         deviation, results = {}, []
-        for algorithm, decay in self.METHODS.items():
-            hyper = {"lr": A1_LR, "eps": 0.0}
-            if algorithm != "adam":
-                hyper["weight_decay"] = decay
-            deviation[algorithm], pair = self._gap(algorithm, hyper, root_seed, seeds)
+        for label, (algorithm, hyper, schedule) in self.methods.items():
+            deviation[label], pair = self.gap(algorithm, hyper, schedule, root_seed, seeds)
             results += pair
-        sweep = [self._gap("adamw", {"lr": A1_LR, "eps": eps, "weight_decay": A1_DECAY}, root_seed, seeds)[0].max()
-                 for eps in A1_EPS_SWEEP]
-        extra = {"deviation": deviation, "eps": list(A1_EPS_SWEEP), "eps_sweep": sweep,
-                 "eps_sweep_large": sweep[A1_EPS_SWEEP.index(1e-6):], "x_label": "ε (AdamW)"}
+        extra = {"deviation": deviation}
+        if not self.eps_sweep:
+            return np.arange(len(self.methods)), np.array([d for d in deviation.values()]), extra, results
+        sweep = [self.gap("adamw", {"lr": A1_LR, "eps": eps, "weight_decay": A1_DECAY}, schedules.constant(1.0),
+                          root_seed, seeds)[0].max() for eps in A1_EPS_SWEEP]
+        extra.update({"eps": list(A1_EPS_SWEEP), "eps_sweep": sweep,
+                      "eps_sweep_large": sweep[A1_EPS_SWEEP.index(1e-6):], "x_label": "ε (AdamW)"})
         return np.array(A1_EPS_SWEEP), np.array(sweep)[:, None], extra, results
 
 
-_A1 = ScaleFreeness()
+def _adam(decay: float | None):
+    hyper = {"lr": A1_LR, "eps": 0.0}
+    if decay is not None:
+        hyper["weight_decay"] = decay
+    return hyper, schedules.constant(1.0)
+
+
+_A1 = ScaleFreeness({"adam": ("adam", *_adam(None)), "adamw": ("adamw", *_adam(A1_DECAY)),
+                     "adamprox": ("adamprox", *_adam(A1_DECAY)), "adam_l2": ("adam_l2", *_adam(A1_DECAY))},
+                    eps_sweep=True)
 _A1_ASSUMPTIONS = ("any loss gradient; same noise draws", "ε = 0 (0/0 := 0)", "c_i = 10^U(−4,4)")
 
 
@@ -162,6 +175,7 @@ class LossMultiplier(CustomExperiment):
     the held-out-loss maps at s and at 1.
     """
 
+    divergence_fails = False  # a tuning sweep: diverging grid points are part of the search
     algorithm = "adamw, adamprox, adam_l2 (ε = 1e-8)"
     metric = "held-out loss of the last iterate"
     objective = staticmethod(lambda: a2_problem()[0])
@@ -425,6 +439,7 @@ class DeepNetworks(CustomExperiment):
     """A5: gradient-scale spread at initialisation against depth, and AdamW against Adam-ℓ2, each
     tuned on an (α, λ) grid, without, with and with mixed normalization."""
 
+    divergence_fails = False  # a tuning sweep: diverging grid points are part of the search
     algorithm = "adamw, adam_l2 (tuned per method)"
     metric = "per-layer gradient-norm spread; best held-out loss per method"
     objective = staticmethod(lambda: a5_network(4, "none"))
