@@ -112,9 +112,22 @@ _PAIRWISE += [(a, "quadratic", n) for a in ALGORITHMS for n in NOISE_FACTORIES]
 FULL_GRID = [c for k, c in enumerate(_PAIRWISE) if c not in COVERING and c not in _PAIRWISE[:k]]
 
 
+#: Step-size factors for algorithms whose noiseless trajectories turn chaotic once they reach x*:
+#: a step of fixed length eta_t bouncing around the minimiser, whose direction m/||m|| is that of a
+#: nearly cancelled momentum (a 1-ulp change of x0 moves the kernel itself by 1e-9..1e-6 within 200
+#: steps). Scaled down, the path sum_t eta_t stays shorter than the distance to x*.
+STEP_SCALE = {"normalized_sgd_ema": 0.1, "normalized_sgd_momentum": 0.1}
+
+
 def schedule_for(algorithm: str, index: int):
     """A schedule of kind ``index`` (cycling) for algorithms that use one, else None."""
-    return SCHEDULES[index % len(SCHEDULES)] if ALGORITHMS[algorithm].uses_schedule else None
+    if not ALGORITHMS[algorithm].uses_schedule:
+        return None
+    schedule = SCHEDULES[index % len(SCHEDULES)]
+    if algorithm not in STEP_SCALE:
+        return schedule
+    spec = schedule.to_dict()
+    return schedules.make_schedule({**spec, "eta0": STEP_SCALE[algorithm] * spec["eta0"]})
 
 
 def build(objective_name: str, noise_name: str):
@@ -122,7 +135,7 @@ def build(objective_name: str, noise_name: str):
     return obj, NOISE_FACTORIES[noise_name](obj.dim)
 
 
-def assert_close(actual, desired, err_msg="", *, normwise=False) -> None:
+def assert_close(actual, desired, err_msg="", *, normwise=False, floor=0.0) -> None:
     """Agreement to REF_RTOL; NaN and inf only where expected, and then equal.
 
     Elementwise relative error by default (metrics: norms and function gaps). With ``normwise``,
@@ -138,6 +151,7 @@ def assert_close(actual, desired, err_msg="", *, normwise=False) -> None:
     assert np.all(np.isfinite(actual[finite])), f"{err_msg}: non-finite where finite values are expected"
     magnitude = np.abs(np.where(finite, desired, 0.0))
     scale = np.maximum(magnitude, magnitude.max(axis=-1, keepdims=True)) if normwise else magnitude
+    scale = np.maximum(scale, floor)
     error = np.abs(np.where(finite, actual - desired, 0.0))
     worst = tuple(int(i) for i in np.unravel_index(np.argmax(error - REF_RTOL * scale), error.shape))
     assert np.all(error <= REF_RTOL * scale), (
@@ -145,12 +159,22 @@ def assert_close(actual, desired, err_msg="", *, normwise=False) -> None:
         f"(relative error {error[worst] / scale[worst]:.3g} > {REF_RTOL:g})")
 
 
-def assert_matches_reference(result: adaptopt.Result, ref: dict) -> None:
+#: Metrics of the iterates, compared normwise along each seed's curve (see assert_matches_reference).
+ITERATE_METRICS = ("f_gap", "grad_norm2", "grad_norm1", "avg_grad_norm2", "weighted_avg_grad_norm2", "min_grad_norm2")
+
+
+def assert_matches_reference(result: adaptopt.Result, ref: dict, x0=None) -> None:
+    """Kernel against reference. Iterates and the metrics evaluated at them are compared relative
+    to the scale of the whole trajectory (the start ``x0`` and each seed's largest value along the
+    checkpoints): methods whose step length does not vanish with the gradient (sign, normalized,
+    Adam-type) reach x* by cancellation of O(eta) steps, so x_t - x* and grad f(x_t) carry an
+    absolute rounding error of a few ulps of the trajectory, not of their own size."""
     np.testing.assert_array_equal(result.checkpoints, ref["checkpoints"])
     np.testing.assert_array_equal(result.diverged_at, ref["diverged_at"])
-    assert_close(result.final_x, ref["final_x"], "final_x", normwise=True)
+    floor = 0.0 if x0 is None else np.abs(np.broadcast_to(x0, ref["final_x"].shape)).max(axis=-1, keepdims=True)
+    assert_close(result.final_x, ref["final_x"], "final_x", normwise=True, floor=floor)
     for name in METRIC_NAMES:
-        assert_close(result.metric(name), ref[name], name)
+        assert_close(result.metric(name).T, ref[name].T, name, normwise=name in ITERATE_METRICS)
 
 
 def assert_identical(a: adaptopt.Result, b: adaptopt.Result) -> None:
@@ -168,7 +192,7 @@ def compare_with_reference(algorithm, objective_name, noise_name, index):
                   x0=start, seed=1000 + index, seed_start=3 * index, checkpoints=REF_CHECKPOINTS)
     result = adaptopt.run(algorithm, obj, noise_model, **kwargs)
     assert result.n_diverged == 0
-    assert_matches_reference(result, reference_run(algorithm, obj, noise_model, **kwargs))
+    assert_matches_reference(result, reference_run(algorithm, obj, noise_model, **kwargs), start)
 
 
 # ---- the grid is the registry --------------------------------------------------------------------
