@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -53,6 +54,8 @@ def _build_parser() -> argparse.ArgumentParser:
     v.add_argument("--out", type=Path, default=DEFAULT_VERIFY_OUT, help="output folder (default results/verify)")
     v.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     v.add_argument("--no-figures", action="store_true", help="skip the figures")
+    v.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="worker processes (default: one per core); results do not depend on it")
 
     r = sub.add_parser("run", help="run one algorithm on one problem and save the result (netCDF)")
     r.add_argument("algorithm")
@@ -91,6 +94,8 @@ def _cmd_verify(args) -> int:
         raise UsageError(f"--seeds must be an integer >= 2, got {args.seeds}")
     if args.seed < 0:
         raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be a positive integer, got {args.jobs}")
     try:
         checks = registry.select(args.only)
     except ValueError as err:
@@ -104,10 +109,10 @@ def _cmd_verify(args) -> int:
         def done(outcome):
             progress.update(task, advance=1, description=f"{outcome.id}: {outcome.status}")
 
-        outcomes = verify.run_checks(checks, args.profile, args.seed, args.seeds, on_done=done)
+        outcomes = verify.run_checks(checks, args.profile, args.seed, args.seeds, on_done=done, jobs=args.jobs)
     wall = time.perf_counter() - t0
     paths = verify.write_outputs(outcomes, args.out, profile=args.profile, root_seed=args.seed, wall_time_s=wall,
-                                 figures=not args.no_figures)
+                                 figures=not args.no_figures, jobs=args.jobs)
     counts = verify.summary_counts(outcomes)
     if args.json:
         print(paths["json"].read_text())

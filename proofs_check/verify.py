@@ -115,12 +115,20 @@ def _jsonable(obj):
 
 
 def run_checks(checks, profile: str = "default", root_seed: int = 0, n_seeds: int | None = None,
-               on_done=None) -> list[Outcome]:
+               on_done=None, jobs: int = 1) -> list[Outcome]:
     """Measure and judge ``checks``; ``on_done(outcome)`` is called after each one.
 
     Experiments shared by several checks are measured once. A check whose experiment raises is
     reported with status ``fail`` and the error as its reason (the others still run).
+
+    With ``jobs > 1`` (registered checks only), groups of checks that share an experiment run in
+    ``jobs`` worker processes, each with one Numba thread: kernel compilation, which dominates a
+    cold run, then proceeds in parallel. Outcomes are the same, in the same order (every seed has
+    its own random stream, so the thread and process layout never changes a number).
     """
+    from proofs_check.registry import CHECKS
+    if jobs > 1 and all(CHECKS.get(c.id) is c for c in checks):
+        return _run_in_processes(checks, profile, root_seed, n_seeds, on_done, jobs)
     curves: dict[int, tuple] = {}
     outcomes = []
     for check in checks:
@@ -137,6 +145,40 @@ def run_checks(checks, profile: str = "default", root_seed: int = 0, n_seeds: in
         if on_done is not None:
             on_done(outcome)
     return outcomes
+
+
+def _experiment_groups(checks) -> list[list[str]]:
+    """Check ids grouped by shared experiment, in first-appearance order."""
+    groups: dict[int, list[str]] = {}
+    for check in checks:
+        groups.setdefault(id(check.experiment), []).append(check.id)
+    return list(groups.values())
+
+
+def _worker_init() -> None:
+    import numba
+    numba.set_num_threads(1)
+
+
+def _run_group(ids, profile, root_seed, n_seeds) -> list[Outcome]:
+    from proofs_check.registry import CHECKS
+    return run_checks([CHECKS[i] for i in ids], profile, root_seed, n_seeds)
+
+
+def _run_in_processes(checks, profile, root_seed, n_seeds, on_done, jobs) -> list[Outcome]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    groups = _experiment_groups(checks)
+    done: dict[str, Outcome] = {}
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init) as pool:
+        futures = [pool.submit(_run_group, ids, profile, root_seed, n_seeds) for ids in groups]
+        for future in as_completed(futures):
+            for outcome in future.result():
+                done[outcome.id] = outcome
+                if on_done is not None:
+                    on_done(outcome)
+    return [done[c.id] for c in checks]
 
 
 def _error_outcome(check: Check, err: Exception, wall: float) -> Outcome:
@@ -166,9 +208,16 @@ def environment() -> dict:
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
 
 
+def _plot_one(args):
+    from figures.convergence import plot_outcome
+    outcome, stem = args
+    return plot_outcome(outcome, stem)
+
+
 def write_outputs(outcomes, out_dir, *, profile: str, root_seed: int, wall_time_s: float,
-                  figures: bool = True) -> dict:
-    """Write ``results.json``, ``report.md`` and (optionally) ``figures/<id>.png|pdf``."""
+                  figures: bool = True, jobs: int = 1) -> dict:
+    """Write ``results.json``, ``report.md`` and (optionally) ``figures/<id>.png|pdf``
+    (drawn in ``jobs`` processes)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     meta = {"profile": profile, "root_seed": root_seed, "wall_time_s": wall_time_s, **environment(),
@@ -176,11 +225,16 @@ def write_outputs(outcomes, out_dir, *, profile: str, root_seed: int, wall_time_
     paths = {"json": out / "results.json", "report": out / "report.md"}
     figure_files, gallery = {}, []
     if figures:
-        from figures.convergence import plot_outcome
         from figures.gallery import make_gallery
-        for o in outcomes:
-            if o.x:
-                figure_files[o.id] = plot_outcome(o.to_dict(), out / "figures" / o.id)
+        tasks = [(o.to_dict(), out / "figures" / o.id) for o in outcomes if o.x]
+        if jobs > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                stems = list(pool.map(_plot_one, tasks, chunksize=4))
+        else:
+            stems = [_plot_one(task) for task in tasks]
+        figure_files = {task[0]["id"]: stem for task, stem in zip(tasks, stems)}
         gallery = [stem.relative_to(out) for stem in make_gallery([o.to_dict() for o in outcomes],
                                                                    out / "figures" / "gallery")]
     payload = {"meta": meta, "checks": [o.to_dict() for o in outcomes]}

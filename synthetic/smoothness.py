@@ -582,8 +582,10 @@ def fit_block_envelopes(sample: LocalSmoothness, coverage: float = 0.99, method:
 # Self-test (spec B.8): per-coordinate recovery on Σ w_i cosh(a_i x_i).
 
 
-def _gd_pairs(objective: Objective, x0: np.ndarray, eta: float, steps: int):
-    """Plain gradient descent ``x_{t+1} = x_t − η ∇f(x_t)``; all early pairs, then log-spaced."""
+def gradient_descent_pairs(objective: Objective, x0: np.ndarray, eta: float, steps: int):
+    """Pairs ``(x_t, x_{t+1})`` of plain gradient descent ``x_{t+1} = x_t − η ∇f(x_t)`` (exact
+    gradients, a numpy loop): every early pair, then log-spaced ones; pairs that did not move are
+    left out. Returns ``(X, Y)``, each of shape (n, d)."""
     xs = np.empty((steps + 1, objective.dim))
     xs[0] = x0
     g = np.empty(objective.dim)
@@ -652,7 +654,7 @@ def cosh_selftest(scales, weights=None, *, pairs=None, coverage: float = 1.0, me
         eta = SELFTEST_STEP_FRACTION / float(np.max(l0 * math.cosh(SELFTEST_START)))
         rate = eta * float(np.min(l0))
         steps = int(min(SELFTEST_MAX_STEPS, math.ceil(math.log(SELFTEST_CONTRACTION) / math.log1p(-rate))))
-        X, Y = _gd_pairs(f, SELFTEST_START / a, eta, steps)
+        X, Y = gradient_descent_pairs(f, SELFTEST_START / a, eta, steps)
     else:
         eta, steps = math.nan, 0
         X, Y = (pairs.x, pairs.x_next) if isinstance(pairs, TrajectoryPairs) else pairs

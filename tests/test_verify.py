@@ -143,3 +143,14 @@ def test_hyper_parameters_that_depend_on_the_horizon_need_one_run_per_horizon():
     with pytest.raises(ValueError, match="per_horizon"):
         Experiment("sgd_heavy_ball", objectives.pl_sine, noise.none, lambda T, r: schedules.constant(0.1), "f_gap",
                    GRID, seeds=8, hyper=lambda T, r: {"momentum": 1 - T ** -0.5})
+
+
+def test_worker_processes_give_the_same_outcomes():
+    """Running registered checks in two processes changes neither a number nor the order."""
+    from proofs_check import registry
+    checks = registry.select(["F-GD-PL-*"])
+    serial = verify.run_checks(checks, "default")
+    parallel = verify.run_checks(checks, "default", jobs=2)
+    assert [o.id for o in parallel] == [o.id for o in serial]
+    for a, b in zip(serial, parallel):
+        assert (a.status, a.measured, a.mean) == (b.status, b.measured, b.mean)

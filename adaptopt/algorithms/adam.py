@@ -52,7 +52,8 @@ Decoupled weight decay, the two conventions side by side:
 
 * ``adamw`` (Loshchilov and Hutter 2019; [P-A]; authors' ``AdamW-Scale-free/src/adam.py``): the
   decay is λ times the **schedule multiplier only**, λ·η_t; it is **not multiplied by the base
-  learning rate α**. With a constant schedule every weight shrinks by the factor 1 − λ per step.
+  learning rate α**. With a constant schedule every weight shrinks by the factor 1 − λ per step
+  (λ η_t > 1 would flip signs; it is not refused, since η_t comes from the schedule).
 * ``adamw_torch`` (``torch.optim.AdamW``): the decay is α·η_t·λ' = ``lr_t * weight_decay``,
   i.e. it **is** multiplied by the learning rate.
 * Conversion: **λ_paper = α · λ'_torch**; then both give the same iterates, for every schedule.

@@ -16,7 +16,7 @@ import numpy as np
 
 from adaptopt import schedules
 from proofs_check.records import (Check, ContractionClaim, Experiment, LinearRateClaim, PlateauClaim, SlopeClaim,
-                                  Source, UpperBoundClaim, log_grid)
+                                  Source, UpperBoundClaim, exact_gradients, log_grid)
 from proofs_check.theory import local
 from proofs_check.theory import noise_adaptive as theory
 from synthetic import noise, objectives
@@ -67,7 +67,8 @@ def f1d():
 
 
 def no_noise():
-    return noise.none()
+    """Exact gradients (:func:`proofs_check.records.exact_gradients`)."""
+    return exact_gradients()
 
 
 def sgd_constant_bound(curve):

@@ -26,9 +26,8 @@ import numpy as np
 
 from adaptopt import schedules
 from proofs_check.records import (Check, ContractionClaim, Curve, CustomExperiment, EqualityClaim, Experiment,
-                                  LinearRateClaim,
-                                  PlateauClaim, PredictionClaim, Source, SlopeClaim, UpperBoundClaim,
-                                  ValueClaim, log_grid)
+                                  LinearRateClaim, PlateauClaim, PredictionClaim, Source, SlopeClaim, UpperBoundClaim,
+                                  ValueClaim, exact_gradients, log_grid)
 from proofs_check.theory import local
 from proofs_check.theory import noise_adaptive as theory
 from synthetic import noise, objectives
@@ -254,8 +253,8 @@ _NOISELESS = ("f L-smooth and PL", "exact gradients", "η0 = 1/L")
 
 
 def _ec2_checks() -> list:
-    cos = Experiment("sgd", f1d, noise.none, _cosine, "f_gap", LINEAR_HORIZONS, seeds=8, per_horizon=True)
-    exp = Experiment("sgd", f1d, noise.none, _exponential(1.0), "f_gap", LINEAR_HORIZONS, seeds=8, per_horizon=True)
+    cos = Experiment("sgd", f1d, exact_gradients, _cosine, "f_gap", LINEAR_HORIZONS, seeds=8, per_horizon=True)
+    exp = Experiment("sgd", f1d, exact_gradients, _exponential(1.0), "f_gap", LINEAR_HORIZONS, seeds=8, per_horizon=True)
     return [
         Check("P1-COS-LINEAR", PART, "Cosine step without noise: linear in T",
               "log(f(x_{T+1}) − f*) is a straight line in T with slope at most −μη0/2.", _NOISELESS,
@@ -481,7 +480,7 @@ SGDOL_HYPER = {"smoothness": 2.0, "alpha": 2.0}  # L of F2, α = L (the authors'
 
 
 def _sgdol(s: float, **extra_hyper) -> Experiment:
-    factory = noise.none if s == 0 else _gaussian(s * math.sqrt(10.0))
+    factory = exact_gradients if s == 0 else _gaussian(s * math.sqrt(10.0))
     return Experiment("sgdol", f2, factory, None, "avg_grad_norm2", SGDOL_HORIZONS, seeds=500,
                       hyper={**SGDOL_HYPER, **extra_hyper})
 
@@ -511,7 +510,7 @@ _SGDOL_ASSUMPTIONS = ("f L-smooth (F2, not PL)", "two independent oracle samples
 
 def _sgdol_checks() -> list:
     noiseless = _sgdol(0.0)
-    gd = Experiment("sgd", f2, noise.none, lambda T, r: schedules.constant(1.0 / r.L), "avg_grad_norm2",
+    gd = Experiment("sgd", f2, exact_gradients, lambda T, r: schedules.constant(1.0 / r.L), "avg_grad_norm2",
                     SGDOL_HORIZONS, seeds=500)
     checks = [
         Check("P1-SGDOL-EQUALS-GD", PART, "SGDOL without noise is gradient descent with step 1/L",
