@@ -133,6 +133,163 @@ GALLERY = (
 )
 
 
+def _outcome(outcomes, check_id):
+    return _by_id(outcomes).get(check_id)
+
+
+def loss_multiplier_heatmaps(outcomes, stem) -> bool:
+    """A2: held-out error over (α, λ) per method and loss multiplier (log10 scale)."""
+    o = _outcome(outcomes, "P2-LOSS-MULTIPLIER-ADAMW")
+    if o is None:
+        return False
+    extra = o["extra"]
+    maps = extra["heatmaps"]
+    methods, multipliers = list(maps), extra["multipliers"]
+    fig, axes = style.plt.subplots(len(methods), len(multipliers), figsize=(3.2 * len(multipliers), 2.6 * len(methods)),
+                                   constrained_layout=True, squeeze=False)
+    values = np.log10(np.concatenate([np.asarray(maps[m]).ravel() for m in methods]))
+    lo, hi = float(values.min()), float(values.max())
+    for r, method in enumerate(methods):
+        for c, s in enumerate(multipliers):
+            grid = np.log10(np.asarray(maps[method])[c])
+            ax = axes[r][c]
+            image = ax.imshow(grid, origin="lower", aspect="auto", vmin=lo, vmax=hi, cmap="viridis")
+            i, j = np.unravel_index(np.argmin(grid), grid.shape)
+            ax.plot(j, i, marker="*", color="white", markersize=12)
+            ax.set_xticks(range(len(extra["decay_grid"])), [f"{v:g}" for v in extra["decay_grid"]], fontsize=7)
+            ax.set_yticks(range(len(extra["lr_grid"])), [f"{v:g}" for v in extra["lr_grid"]], fontsize=7)
+            ax.set_title(f"{method}, s = {s:g}", fontsize=9)
+            if r == len(methods) - 1:
+                ax.set_xlabel("λ")
+            if c == 0:
+                ax.set_ylabel("α")
+    fig.colorbar(image, ax=axes, label="log10 held-out error (★ best)")
+    style.save(fig, Path(stem))
+    return True
+
+
+def layer_histograms(outcomes, stem) -> bool:
+    """A5: per-layer gradient norms and log2 histograms of |gradient| at initialisation."""
+    o = _outcome(outcomes, "P2-DEPTH-SPREAD")
+    if o is None:
+        return False
+    extra = o["extra"]
+    fig, (left, middle, right) = style.plt.subplots(1, 3, figsize=(15, 3.6), constrained_layout=True)
+    for variant, values in extra["spread"].items():
+        left.semilogy(extra["depths"], values, marker="o", label=f"normalization: {variant}")
+    left.set_xlabel("depth")
+    left.set_ylabel("max/min per-layer gradient norm")
+    left.legend(fontsize=7)
+    for variant, norms in extra["layer_gradient_norms_deepest"].items():
+        middle.semilogy(np.arange(1, len(norms) + 1), norms, marker="o", markersize=3, label=variant)
+    middle.set_xlabel(f"layer (depth {extra['depths'][-1]})")
+    middle.set_ylabel("||∇W_l||")
+    middle.legend(fontsize=7)
+    for variant, hist in extra["gradient_histograms_deepest"].items():
+        right.step(hist["exponents"], hist["proportions"], where="mid", label=variant)
+    right.set_xlabel("floor(log2 |gradient|)")
+    right.set_ylabel("proportion of weights")
+    right.legend(fontsize=7)
+    fig.suptitle("Gradient scales across layers (tanh MLP, gain 4)", fontsize=10)
+    style.save(fig, Path(stem))
+    return True
+
+
+def kappa_iterations(outcomes, stem) -> bool:
+    """A4: iterations to tolerance against the condition number."""
+    o = _outcome(outcomes, "P2-KAPPA-GD")
+    if o is None:
+        return False
+    extra = o["extra"]
+    kappas = np.asarray(extra["kappas"])
+    fig, ax = style.new_axes()
+    for name, times in extra["times"].items():
+        ax.loglog(kappas[:len(times)], np.where(np.isfinite(times), times, np.nan), marker="o", label=name)
+    ax.loglog(kappas, 0.5 * kappas * np.log(1e3), color="grey", linestyle=":", label="(κ/2) ln(1/tol)")
+    ax.set_xlabel("condition number κ")
+    ax.set_ylabel("iterations to max|x − x*| <= tol")
+    ax.legend(fontsize=7)
+    ax.grid(True, which="both", alpha=0.3)
+    style.save(fig, Path(stem))
+    return True
+
+
+def smoothness_scatter(outcomes, stem) -> bool:
+    """B5: local smoothness against the gradient norm, with the fitted (L0, L1) envelope."""
+    o = _outcome(outcomes, "P3-SMOOTHNESS-SELFTEST")
+    if o is None:
+        return False
+    trajectories = o["extra"]["trajectories"]
+    fig, axes = style.plt.subplots(1, len(trajectories), figsize=(5 * len(trajectories), 3.6),
+                                   constrained_layout=True, squeeze=False)
+    for ax, (name, data) in zip(axes[0], trajectories.items()):
+        G, L = np.asarray(data["G"]), np.asarray(data["L_hat"])
+        ax.loglog(G, L, ".", markersize=3, alpha=0.6, label="L̂_t along gradient descent")
+        fit = data["global"]
+        grid = np.geomspace(max(G.min(), 1e-300), G.max(), 50)
+        ax.loglog(grid, fit["L0"] + fit["L1"] * grid, color=style.THEORY,
+                  label=f"L0 + L1 G: ({fit['L0']:.3g}, {fit['L1']:.3g}), ρ = {fit['rho']:.2f}")
+        ax.set_xlabel("||∇f(x_t)||")
+        ax.set_ylabel("L̂_t")
+        ax.set_title(name, fontsize=9)
+        ax.legend(fontsize=7)
+    style.save(fig, Path(stem))
+    return True
+
+
+def iterations_vs_radius(outcomes, stem) -> bool:
+    """B3: best iteration counts against the initial radius R, per method."""
+    o = _outcome(outcomes, "P3-GD-SLOWS-WITH-GRADIENT")
+    if o is None:
+        return False
+    extra = o["extra"]
+    radii = np.asarray(extra["radii"])
+    fig, ax = style.new_axes()
+    for name, counts in extra["iterations"].items():
+        counts = np.asarray(counts, dtype=float)
+        ax.semilogy(radii, np.where(np.isfinite(counts), counts, np.nan), marker="o", label=name)
+    ax.set_xlabel("initial radius R")
+    ax.set_ylabel("iterations to ||∇f|| <= 1e-2 (best step)")
+    top = ax.twiny()
+    top.set_xlim(ax.get_xlim())
+    top.set_xticks(radii, [f"{g:.0e}" for g in extra["initial_grad_inf"]], fontsize=6)
+    top.set_xlabel("||∇f(x_1)||_∞")
+    ax.legend(fontsize=7)
+    ax.grid(True, which="both", alpha=0.3)
+    style.save(fig, Path(stem))
+    return True
+
+
+def signsgd_rates(outcomes, stem) -> bool:
+    """B2: the average ||∇f||₁ against T for β2 in {0, 0.5, 0.9}, with the fitted slopes."""
+    chosen = [o for o in outcomes if o["id"].startswith("P3-RATE-") and o.get("x")]
+    if not chosen:
+        return False
+    fig, ax = style.new_axes()
+    for o in chosen:
+        line, = ax.loglog(o["x"], o["mean"], marker="o", markersize=3, label=f"{o['id'][3:]}: {o['measured_text']}")
+        if o.get("fit_line"):
+            ax.loglog(*o["fit_line"], color=line.get_color(), linestyle="--", linewidth=1)
+    T = np.asarray(chosen[0]["x"], dtype=float)
+    ax.loglog(T, chosen[0]["mean"][0] * (T / T[0]) ** -0.25, color="grey", linestyle=":", label="T^(-1/4)")
+    ax.set_xlabel("T")
+    ax.set_ylabel("(1/T) Σ ||∇f(x_t)||₁")
+    ax.legend(fontsize=6)
+    ax.grid(True, which="both", alpha=0.3)
+    style.save(fig, Path(stem))
+    return True
+
+
+GALLERY = GALLERY + (
+    ("loss_multiplier_heatmaps", loss_multiplier_heatmaps, "adaptopt verify --only 'P2-LOSS-MULTIPLIER-*'"),
+    ("layer_histograms", layer_histograms, "adaptopt verify --only P2-DEPTH-SPREAD"),
+    ("kappa_iterations", kappa_iterations, "adaptopt verify --only 'P2-KAPPA-*'"),
+    ("smoothness_scatter", smoothness_scatter, "adaptopt verify --only 'P3-SMOOTHNESS-*'"),
+    ("iterations_vs_radius", iterations_vs_radius, "adaptopt verify --only 'P3-GD-*' 'P3-ROBUST-*'"),
+    ("signsgd_rates", signsgd_rates, "adaptopt verify --only 'P3-RATE-*'"),
+)
+
+
 def make_gallery(outcomes, folder) -> list:
     """Draw every gallery figure whose checks are among ``outcomes``; returns the stems written."""
     written = []

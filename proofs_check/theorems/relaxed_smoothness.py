@@ -329,7 +329,8 @@ class SmoothnessScatter(CustomExperiment):
                 block_sample = smoothness.local_smoothness(objective, x, x_next, blocks="objective",
                                                            denominator="block")
                 block_fits = [f.to_dict() for f in smoothness.fit_block_envelopes(block_sample)]
-            reports[name] = {"global": fit.to_dict(), "blocks": block_fits, "pairs": len(x)}
+            reports[name] = {"global": fit.to_dict(), "blocks": block_fits, "pairs": len(x),
+                             "L_hat": sample.L_hat.tolist(), "G": sample.G.tolist()}
         extra = {"selftest_passed": float(test.passed), "selftest": asdict(test), "trajectories": reports,
                  "x_label": "coordinate"}
         ratio = np.asarray(test.L1_fit, dtype=float) / np.asarray(test.L1_expected, dtype=float)

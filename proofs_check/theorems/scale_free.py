@@ -489,7 +489,12 @@ class DeepNetworks(CustomExperiment):
                             losses.append(float(np.nanmean(networks.test_loss(objective, res.final_x))))
                             results.append(res)
                     best[variant][algorithm].append(min(losses))
+        deepest = {v: a5_network(depths[-1], v) for v in spread}
+        histograms = {v: {"exponents": h.exponents.tolist(), "proportions": h.proportions.tolist()}
+                      for v, h in ((v, networks.gradient_histogram(obj, obj.x0)) for v, obj in deepest.items())}
+        layer_norms = {v: networks.layer_gradient_norms(obj, obj.x0).tolist() for v, obj in deepest.items()}
         extra = {"depths": list(depths), "spread": spread, "best_test_loss": best,
+                 "gradient_histograms_deepest": histograms, "layer_gradient_norms_deepest": layer_norms,
                  "spread_growth": spread["none"][-1] / spread["none"][0],
                  "gap_adam_l2_minus_adamw": {v: [b - a for a, b in zip(best[v]["adamw"], best[v]["adam_l2"])]
                                              for v in spread} if profile in A5_TRAIN_PROFILES else
