@@ -78,7 +78,11 @@ NOISE_FACTORIES = {
 #: Non-default hyper-parameters, so that packing order and values are exercised (algorithms not
 #: listed run with their defaults).
 HYPER = {"sgd_heavy_ball": {"momentum": 0.7}, "sgd_ema": {"momentum": 0.8}, "sgdol": {"second_sample_correlation": 0.3},
-         "sgdol_coordinate": {"second_sample_correlation": 0.3}, "generalized_adagrad": {"eps": 0.1}}
+         "sgdol_coordinate": {"second_sample_correlation": 0.3}, "generalized_adagrad": {"eps": 0.1},
+         "adam": {"lr": 0.1, "amsgrad": 1.0}, "adam_l2": {"lr": 0.1, "weight_decay": 0.1},
+         "adamw": {"lr": 0.1, "weight_decay": 0.1, "amsgrad": 1.0}, "adamw_torch": {"lr": 0.1, "weight_decay": 2.0},
+         "adamprox": {"lr": 0.1, "weight_decay": 0.1, "eps": 0.0}, "rmsprop": {"lr": 0.1, "decay": 0.9},
+         "adagrad": {"lr": 0.5}}
 #: One schedule of every kind (step sizes stable on every objective above with every algorithm).
 SCHEDULES = [
     schedules.constant(0.05),
