@@ -1,4 +1,4 @@
-"""Command line: ``adaptopt verify | run | list | catalogue | cache``.
+"""Command line: ``adaptopt verify | run | estimate | list | catalogue | cache``.
 
 Exit status: 0 on success, 1 when a verified check fails (or the catalogue is stale), 2 on bad
 arguments; errors print one line, without a traceback.
@@ -71,6 +71,19 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seeds", type=int, default=100)
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--out", type=Path, required=True, help="result file (.nc)")
+    r.add_argument("--record-iterates", action="store_true",
+                   help="store the iterates at every checkpoint (for `adaptopt estimate`)")
+    r.add_argument("--every-step", action="store_true", help="checkpoints at every step 0..T (short runs)")
+
+    e = sub.add_parser("estimate", help="local smoothness along a recorded run and its (L0, L1) envelope")
+    e.add_argument("result", type=Path, help="a result file written with --record-iterates --every-step")
+    e.add_argument("--blocks", choices=("none", "coordinates", "objective"), default="none",
+                   help="per-coordinate or per-block estimates (the objective's own blocks, e.g. layers)")
+    e.add_argument("--denominator", choices=("full", "block"), default="block",
+                   help="step norm in the block estimates: the whole step or the block's own (default)")
+    e.add_argument("--coverage", type=float, default=0.99, help="fraction of points under the envelope")
+    e.add_argument("--method", choices=("lp", "quantile"), default="lp")
+    e.add_argument("--json", action="store_true", help="print JSON")
 
     li = sub.add_parser("list", help="list algorithms, objectives, noise models, schedules or checks")
     li.add_argument("what", nargs="?", choices=("algorithms", "objectives", "noise", "schedules", "checks", "all"),
@@ -147,12 +160,50 @@ def _cmd_run(args) -> int:
             options = _key_values(args.schedule_option, "--schedule-option")
             schedule = schedules.make_schedule({"kind": args.schedule, **options})
         result = run(args.algorithm, objective, noise, T=args.T, n_seeds=args.seeds,
-                     hyper=_key_values(args.hyper, "--hyper"), schedule=schedule, seed=args.seed)
+                     hyper=_key_values(args.hyper, "--hyper"), schedule=schedule, seed=args.seed,
+                     record_iterates=args.record_iterates,
+                     checkpoints=list(range(args.T + 1)) if args.every_step else None)
     except (ValueError, TypeError) as err:  # bad values reach the API's validation
         raise UsageError(str(err)) from None
     path = result.save(args.out)
     gap = result.mean("f_gap")
     print(f"{result!r}\nE f - f* at T={result.checkpoints[-1]}: {gap[-1]:.6g}; saved to {path}")
+    return 0
+
+
+def _cmd_estimate(args) -> int:
+    import numpy as np
+
+    from adaptopt.result import Result
+    from synthetic import objective_from_config, smoothness
+    if not 0.0 < args.coverage <= 1.0:
+        raise UsageError(f"--coverage must lie in (0, 1], got {args.coverage}")
+    try:
+        result = Result.load(args.result)
+        result.iterates
+        objective = objective_from_config(result.config["objective"])
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    pairs = smoothness.trajectory_pairs(result)
+    if len(pairs.x) < 3:
+        raise UsageError("the run has fewer than 3 consecutive moving steps: record it with --every-step")
+    rows = []
+    sample = smoothness.local_smoothness(objective, pairs.x, pairs.x_next)
+    rows.append(("global", smoothness.fit_envelope(sample.L_hat, sample.G, args.coverage, args.method)))
+    if args.blocks != "none":
+        blocks = smoothness.local_smoothness(objective, pairs.x, pairs.x_next, blocks=args.blocks,
+                                             denominator=args.denominator)
+        fits = smoothness.fit_block_envelopes(blocks, args.coverage, args.method)
+        rows += [(name, fit) for (name, _, _), fit in zip(blocks.blocks, fits)]
+    if args.json:
+        print(json.dumps({"pairs": int(len(pairs.x)), "dropped": int(pairs.n_dropped),
+                          "fits": {name: fit.to_dict() for name, fit in rows}}, indent=1, default=float))
+        return 0
+    print(f"{len(pairs.x)} step pairs ({pairs.n_dropped} dropped) of {result!r}")
+    print(f"{'block':>16}  {'L0':>11}  {'L1':>11}  {'rho':>6}  coverage")
+    for name, fit in rows:
+        rho = "nan" if np.isnan(fit.rho) else f"{fit.rho:.2f}"
+        print(f"{name:>16}  {fit.L0:11.4g}  {fit.L1:11.4g}  {rho:>6}  {fit.coverage:.3f}")
     return 0
 
 
@@ -206,8 +257,8 @@ def _cmd_cache(args) -> int:
     return 0
 
 
-_COMMANDS = {"verify": _cmd_verify, "run": _cmd_run, "list": _cmd_list, "catalogue": _cmd_catalogue,
-             "cache": _cmd_cache}
+_COMMANDS = {"verify": _cmd_verify, "run": _cmd_run, "estimate": _cmd_estimate, "list": _cmd_list,
+             "catalogue": _cmd_catalogue, "cache": _cmd_cache}
 
 
 def main(argv=None) -> int:

@@ -26,5 +26,19 @@ def make_any_objective(name: str, **options) -> Objective:
     return call_with_options(ALL_OBJECTIVES[name], options, f"objective {name!r}")
 
 
+def objective_from_config(config: dict) -> Objective:
+    """Rebuild the objective of a run from ``Result.config["objective"]`` (its name and options).
+
+    Options that are descriptive only (such as ``dim`` for a quadratic, whose dimension is the
+    length of its spectrum) are dropped when the constructor does not take them.
+    """
+    import inspect
+    name = config["name"]
+    check_choice("objective", name, ALL_OBJECTIVES)
+    accepted = inspect.signature(ALL_OBJECTIVES[name]).parameters
+    options = {k: v for k, v in config.get("options", {}).items() if k in accepted}
+    return make_any_objective(name, **options)
+
+
 __all__ = ["ALL_OBJECTIVES", "Constant", "Constants", "NOISE_MODELS", "NoiseModel", "OBJECTIVES", "Objective",
-           "make_any_objective", "make_noise", "make_objective"]
+           "make_any_objective", "make_noise", "make_objective", "objective_from_config"]

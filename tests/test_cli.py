@@ -61,3 +61,27 @@ def test_docs_catalogue_is_current():
     from pathlib import Path
     docs = Path(__file__).resolve().parent.parent / "docs" / "checks.md"
     assert docs.read_text() == render_catalogue(), "docs/checks.md is stale: run `make docs`"
+
+
+def test_estimate_fits_envelopes_from_a_recorded_run(tmp_path, capsys):
+    """cosh with scales a_i: the per-coordinate L1 fits come out within a factor 2 of a_i."""
+    import json
+    out = tmp_path / "cosh.nc"
+    assert main(["run", "sgd", "cosh", "-o", "dim=4", "-o", "scales=[0.3,1,2,3]", "-o", "x0=2.0",
+                 "--schedule", "constant", "-s", "eta0=0.001", "-T", "300", "--seeds", "1",
+                 "--record-iterates", "--every-step", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["estimate", str(out), "--blocks", "coordinates", "--json"]) == 0
+    fits = json.loads(capsys.readouterr().out)["fits"]
+    L1 = [fits[f"x{i}"]["L1"] for i in range(4)]
+    for fitted, a in zip(L1, (0.3, 1.0, 2.0, 3.0)):
+        assert a / 2 <= fitted <= 2 * a, L1
+    assert fits["global"]["rho"] > 0
+
+
+def test_estimate_needs_recorded_iterates(tmp_path):
+    out = tmp_path / "plain.nc"
+    assert main(["run", "sgd", "pl_sine", "--schedule", "constant", "-s", "eta0=0.1", "-T", "20", "--seeds", "1",
+                 "--out", str(out)]) == 0
+    proc = _cli("estimate", str(out))
+    assert proc.returncode == 2 and "record_iterates" in proc.stderr
