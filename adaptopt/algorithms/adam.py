@@ -132,6 +132,8 @@ from adaptopt.algorithms.base import Algorithm, Hyper
 
 # Packing order of the Adam family (adam has no weight_decay, the last entry of the others).
 _LR, _BETA1, _BETA2, _EPS, _AMSGRAD, _WEIGHT_DECAY = range(6)
+#: adam_clipped's clipping threshold takes the slot of weight_decay.
+_CLIP = _WEIGHT_DECAY
 
 
 @jit
@@ -249,6 +251,35 @@ def adamw_torch_step(t, eta, x, g, g2, hyper, vec, scal):
     return step
 
 
+#: PyTorch's guard in ``clip_grad_norm_``: clip_coef = max_norm / (||g|| + 1e-6), capped at 1.
+CLIP_GUARD = 1e-6
+
+
+@jit
+def adam_clipped_step(t, eta, x, g, g2, hyper, vec, scal):
+    """Adam on the clipped gradient ĝ_t = g_t min(1, γ/(||g_t|| + 1e-6)) (torch ``clip_grad_norm_``)."""
+    bias1, sqrt_bias2 = _advance_powers(hyper, scal)
+    beta1, beta2, eps = hyper[_BETA1], hyper[_BETA2], hyper[_EPS]
+    amsgrad = hyper[_AMSGRAD] != 0.0
+    sq = 0.0
+    for i in range(x.size):
+        sq += g[i] * g[i]
+    factor = min(1.0, hyper[_CLIP] / (math.sqrt(sq) + CLIP_GUARD))
+    step = hyper[_LR] * eta
+    for i in range(x.size):
+        gi = factor * g[i]
+        m = beta1 * vec[0, i] + (1.0 - beta1) * gi
+        v = beta2 * vec[1, i] + (1.0 - beta2) * gi * gi
+        w = max(vec[2, i], v)
+        vec[0, i] = m
+        vec[1, i] = v
+        vec[2, i] = w
+        denom = math.sqrt(w if amsgrad else v) / sqrt_bias2 + eps
+        u = (m / bias1) / denom
+        x[i] -= step * (u if denom > 0.0 else 0.0)
+    return step
+
+
 @jit
 def adamprox_step(t, eta, x, g, g2, hyper, vec, scal):
     """AdamProx [P-A]: x_t = (x_{t−1} − α η_t u_t)/(1 + λ η_t), the prox of (λ/2)||x||² after the step."""
@@ -340,6 +371,13 @@ ADAMW_TORCH = _adam_family("adamw_torch", adamw_torch_step, "λ', decoupled deca
                            f"x ← (1 − α η_t λ') x − α η_t u;  {_ADAM_SUMMARY}  (torch AdamW)")
 ADAMPROX = _adam_family("adamprox", adamprox_step, "λ, proximal step of (λ/2)||x||² with step η_t",
                         f"x ← (x − α η_t u)/(1 + λ η_t);  {_ADAM_SUMMARY}  ([P-A])")
+ADAM_CLIPPED = Algorithm(
+    "adam_clipped", adam_init, adam_clipped_step,
+    hypers=_ADAM_HYPERS + (Hyper("clip", 1.0, 0.0, math.inf, low_open=True,
+                                 doc="γ, global-norm clipping threshold of the gradient fed to Adam"),),
+    n_state_vectors=3, n_state_scalars=2,
+    summary=f"ĝ = g min(1, γ/||g||);  x ← x − α η_t u;  {_ADAM_SUMMARY}  (torch Adam + clip_grad_norm_)",
+)
 RMSPROP = Algorithm(
     "rmsprop", zero_state_init, rmsprop_step,
     hypers=(_lr(1e-2), Hyper("decay", 0.99, doc="ρ, torch RMSprop's alpha", **_UNIT_OPEN),

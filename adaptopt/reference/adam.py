@@ -80,6 +80,28 @@ class AdamL2(Adam):
         return x - self.lr * eta * self.direction(t, g + self.weight_decay * x), self.lr * eta
 
 
+class AdamClipped(Adam):
+    r"""Adam fed with the gradient clipped by its global norm (``torch.nn.utils.clip_grad_norm_``).
+
+    .. math:: \hat g_t = g_t \min\Big(1, \frac{\gamma}{\lVert g_t\rVert + 10^{-6}}\Big), \qquad
+              x_t = x_{t-1} - \alpha\eta_t u_t
+
+    :math:`\gamma` = ``clip``: explicit clipping on top of Adam's own implicit per-coordinate
+    bound (the open question of [P-B] on Adam's implicit clipping).
+    """
+
+    name = "adam_clipped"
+
+    def __init__(self, lr: float, beta1: float, beta2: float, eps: float, amsgrad: float, clip: float):
+        super().__init__(lr, beta1, beta2, eps, amsgrad)
+        self.clip = clip
+
+    def step(self, t, eta, x, g, g2):
+        norm = np.sqrt(np.sum(g * g, axis=1, keepdims=True))
+        factor = np.minimum(1.0, self.clip / (norm + 1e-6))
+        return x - self.lr * eta * self.direction(t, g * factor), self.lr * eta
+
+
 class AdamW(Adam):
     r"""AdamW in the convention of [P-A] and Loshchilov and Hutter (2019).
 
