@@ -75,20 +75,23 @@ def run_kernel(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_pa
 
 @_helper_decorator(inline="never")
 def _run_seed(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_params, horizon, checkpoints,
-              seed_state, div_threshold2, stop_threshold2, stop_patience, n_vec, n_scal, out, x, converged, snap):
-    """One seed: T steps from x0, metrics into out (n_checkpoints, n_metrics), last iterate into x.
+              seed_state, div_threshold2, stop_threshold2, stop_patience, n_vec, n_scal, out, final_x, converged,
+              snap):
+    """One seed: T steps from x0, metrics into out (n_checkpoints, n_metrics), last iterate into final_x.
 
     Returns the step after which the seed diverged, -1 if it did not, or -2 if the objective's
     gradient function does not return ||grad||^2 at x0 (its plug-in contract).
     """
     d = x0.size
     n_ckpt = checkpoints.size
+    work = workspace(d, 4, n_vec)
+    x = workspace_vector(work, d, 0)
+    grad = workspace_vector(work, d, 1)
+    g = workspace_vector(work, d, 2)
+    g2 = workspace_vector(work, d, 3) if SAMPLES_PER_STEP == 2 else g
+    vec = workspace_state(work, d, 4, n_vec)
     for i in range(d):
         x[i] = x0[i]
-    grad = np.empty(d)
-    g = np.empty(d)
-    g2 = np.empty(d) if SAMPLES_PER_STEP == 2 else g
-    vec = np.zeros((n_vec, d))
     scal = np.zeros(n_scal)
     state = seed_state.copy()
     algo_init(x, hyper, vec, scal)
@@ -107,6 +110,8 @@ def _run_seed(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_par
     for i in range(d):
         norm2 += grad[i] * grad[i]
     if abs(returned - norm2) > 1e-9 * norm2 + 1e-300:
+        for i in range(d):
+            final_x[i] = x[i]
         return -2
     k = 0
     while k < n_ckpt and checkpoints[k] == 0:
@@ -156,7 +161,10 @@ def _run_seed(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_par
                 out[j, :] = np.nan
                 if snap.shape[0] > 0:
                     snap[j, :] = np.nan
+    for i in range(d):
+        final_x[i] = x[i]
     return diverged
+
 
 
 @_helper_decorator(inline="never")
@@ -186,8 +194,11 @@ def replay_kernel(x0, grads, grads2, hyper, sched_kind, sched_params, horizon, n
                   step_sizes):
     """The algorithm's update on a given gradient sequence: iterates[t] is x after t steps."""
     d = x0.size
-    x = x0.copy()
-    vec = np.zeros((n_vec, d))
+    work = workspace(d, 1, n_vec)
+    x = workspace_vector(work, d, 0)
+    vec = workspace_state(work, d, 1, n_vec)
+    for i in range(d):
+        x[i] = x0[i]
     scal = np.zeros(n_scal)
     algo_init(x, hyper, vec, scal)
     for i in range(d):
@@ -202,6 +213,9 @@ def replay_kernel(x0, grads, grads2, hyper, sched_kind, sched_params, horizon, n
 _COMMON_IMPORTS = {
     "np": ("numpy", None),
     "schedule_value": ("adaptopt.schedules", "schedule_value"),
+    "workspace": ("adaptopt._workspace", "workspace"),
+    "workspace_vector": ("adaptopt._workspace", "workspace_vector"),
+    "workspace_state": ("adaptopt._workspace", "workspace_state"),
 }
 
 _memo: dict = {}
