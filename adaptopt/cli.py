@@ -1,4 +1,4 @@
-"""Command line: ``adaptopt verify | run | estimate | list | catalogue | cache``.
+"""Command line: ``adaptopt verify | run | sweep | plot | estimate | list | catalogue | cache``.
 
 Exit status: 0 on success, 1 when a verified check fails (or the catalogue is stale), 2 on bad
 arguments; errors print one line, without a traceback.
@@ -74,6 +74,39 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--record-iterates", action="store_true",
                    help="store the iterates at every checkpoint (for `adaptopt estimate`)")
     r.add_argument("--every-step", action="store_true", help="checkpoints at every step 0..T (short runs)")
+
+    w = sub.add_parser("sweep", help="run a grid of configurations from a TOML file (resumable; local or Dask)")
+    w.add_argument("file", type=Path, help="sweep file (see examples/sweep_example.toml)")
+    w.add_argument("--store", type=Path, help="store folder for shards, manifest and merged.nc "
+                                              "(default: <file>.sweep next to the file)")
+    w.add_argument("--status", action="store_true", help="show done / pending / corrupt tasks; run nothing")
+    where = w.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=int, help="local worker processes (default: one per core; 1 runs the tasks "
+                                                "in this process)")
+    where.add_argument("--dask-local", type=int, metavar="N", help="start a Dask LocalCluster with N worker processes "
+                                                                   "(one thread each) on this machine")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    node = w.add_mutually_exclusive_group()
+    node.add_argument("--per-node-cache", action="store_true", default=None,
+                      help="workers keep compiled kernels in <cache root>/nodes/<hostname>, so that no file is "
+                           "written by two machines (default with --scheduler)")
+    node.add_argument("--shared-cache", dest="per_node_cache", action="store_false",
+                      help="workers use the cache root itself even with --scheduler (a cache root that is "
+                           "local to each machine)")
+    w.add_argument("--no-merge", action="store_true", help="do not write merged.nc")
+
+    p = sub.add_parser("plot", help="figures from a stored sweep: convergence curves, heat maps, adaptivity maps")
+    p.add_argument("source", type=Path, help="a sweep store folder or its merged.nc")
+    p.add_argument("--kind", choices=("curves", "heatmap", "adaptivity"), required=True)
+    p.add_argument("--metric", default="f_gap", help="metric (default f_gap; see `adaptopt run`'s result)")
+    p.add_argument("--x", help="heat map: x coordinate (e.g. lr); adaptivity: the level coordinate (default level)")
+    p.add_argument("--y", help="heat map: y coordinate (e.g. beta1)")
+    p.add_argument("--by", nargs="+", metavar="COORD",
+                   help="curves: one line per value of COORD; adaptivity: one line per group (its best fixed setting)")
+    p.add_argument("--where", action="append", metavar="K=V", default=[],
+                   help="keep configurations with coordinate K equal to V (repeatable)")
+    p.add_argument("--step", type=int, help="checkpoint of heat maps and adaptivity maps (default: the last)")
+    p.add_argument("--out", type=Path, help="output folder (default: figures/ next to merged.nc)")
 
     e = sub.add_parser("estimate", help="local smoothness along a recorded run and its (L0, L1) envelope")
     e.add_argument("result", type=Path, help="a result file written with --record-iterates --every-step")
@@ -171,6 +204,62 @@ def _cmd_run(args) -> int:
     return 0
 
 
+_SCHEDULER_ADDRESS = r"^[a-z][a-z0-9+.-]*://\S+$"
+
+
+def _cmd_sweep(args) -> int:
+    import re
+
+    from rich.console import Console
+
+    from adaptopt.sweep import SweepConfigError, SweepError, load_sweep, run_sweep, sweep_status
+    for flag, value in (("--jobs", args.jobs), ("--dask-local", args.dask_local)):
+        if value is not None and value < 1:
+            raise UsageError(f"{flag} must be a positive integer, got {value}")
+    if args.scheduler is not None and not re.match(_SCHEDULER_ADDRESS, args.scheduler):
+        raise UsageError(f"--scheduler must be an address such as tcp://host:8786, got {args.scheduler!r}")
+    try:
+        spec = load_sweep(args.file)
+    except SweepConfigError as err:
+        raise UsageError(str(err)) from None
+    console = Console()
+    if args.status:
+        for line in sweep_status(spec, args.store).lines():
+            console.print(line, highlight=False, markup=False)
+        return 0
+    try:
+        summary = run_sweep(spec, args.store, jobs=args.jobs, dask_local=args.dask_local, scheduler=args.scheduler,
+                            per_node_cache=args.per_node_cache, merge=not args.no_merge, console=console)
+    except SweepError as err:
+        raise UsageError(str(err)) from None
+    except KeyboardInterrupt:
+        print("adaptopt: interrupted; finished shards are kept: run the same command to resume", file=sys.stderr)
+        return 130
+    for line in summary.lines():
+        console.print(line, highlight=False, markup=False)
+    return 0 if summary.ok else 1
+
+
+def _cmd_plot(args) -> int:
+    from adaptopt.sweep import open_merged
+    where = {}
+    for item in args.where:
+        if "=" not in item:
+            raise UsageError(f"--where must be given as key=value, got {item!r}")
+        key, value = item.split("=", 1)
+        where[key] = value
+    try:
+        data = open_merged(args.source)
+        from figures.sweep import plot
+        out = args.out or (args.source if args.source.is_dir() else args.source.parent) / "figures"
+        stem = plot(data, args.kind, out, metric=args.metric, x=args.x, y=args.y, by=args.by, where=where,
+                    step=args.step)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    print(f"wrote {stem.with_suffix('.png')} and {stem.with_suffix('.pdf')}")
+    return 0
+
+
 def _cmd_estimate(args) -> int:
     import numpy as np
 
@@ -257,8 +346,8 @@ def _cmd_cache(args) -> int:
     return 0
 
 
-_COMMANDS = {"verify": _cmd_verify, "run": _cmd_run, "estimate": _cmd_estimate, "list": _cmd_list,
-             "catalogue": _cmd_catalogue, "cache": _cmd_cache}
+_COMMANDS = {"verify": _cmd_verify, "run": _cmd_run, "sweep": _cmd_sweep, "plot": _cmd_plot,
+             "estimate": _cmd_estimate, "list": _cmd_list, "catalogue": _cmd_catalogue, "cache": _cmd_cache}
 
 
 def main(argv=None) -> int:

@@ -538,22 +538,35 @@ def _parse_algorithm(entry: dict, i: int, horizon: int, errors: _Errors) -> list
     return [(algo, h, s, path) for h in hypers for s in schedules]
 
 
-def _parse_objective(entry: dict, i: int, errors: _Errors) -> list[tuple] | None:
-    from synthetic import ALL_OBJECTIVES, make_any_objective
-    path = f"objectives[{i}]"
-    if not _check_keys(entry, OBJECTIVE_KEYS, path, errors):
+def _named_entry(entry: dict, path: str, keys, registry: dict, kind: str, errors: _Errors):
+    """Check an ``[[objectives]]`` or ``[[noise]]`` entry's keys, its ``name`` (one of ``registry``)
+    and that every key of its ``options`` table is a parameter of that factory.
+
+    Returns ``(name, options, accepted parameter names)``, or None after recording the errors.
+    """
+    if not _check_keys(entry, keys, path, errors):
         return None
-    name = _name(entry, path, ALL_OBJECTIVES, "objective", errors)
+    name = _name(entry, path, registry, kind, errors)
     options = _options_table(entry, "options", path, errors)
     if name is None or options is None:
         return None
-    accepted = inspect.signature(ALL_OBJECTIVES[name]).parameters
+    accepted = inspect.signature(registry[name]).parameters
     unknown = [k for k in options if k not in accepted]
     for key in unknown:
-        errors.add(f"{path}.options.{key}", f"unknown option of objective {name!r}; allowed: {', '.join(accepted)}",
-                   show_value=False)
+        errors.add(f"{path}.options.{key}", f"unknown option of {kind} {name!r}; allowed: "
+                                            f"{', '.join(accepted) or 'none'}", show_value=False)
     if unknown:
         return None
+    return name, options, accepted
+
+
+def _parse_objective(entry: dict, i: int, errors: _Errors) -> list[tuple] | None:
+    from synthetic import ALL_OBJECTIVES, make_any_objective
+    path = f"objectives[{i}]"
+    named = _named_entry(entry, path, OBJECTIVE_KEYS, ALL_OBJECTIVES, "objective", errors)
+    if named is None:
+        return None
+    name, options, _ = named
     combos = _expand_table(options, f"{path}.options", errors)
     if combos is None:
         return None
@@ -571,24 +584,14 @@ def _parse_objective(entry: dict, i: int, errors: _Errors) -> list[tuple] | None
 def _parse_noise(entry: dict, i: int, errors: _Errors) -> list[tuple] | None:
     from synthetic import NOISE_MODELS, make_noise
     path = f"noise[{i}]"
-    if not _check_keys(entry, NOISE_KEYS, path, errors):
+    named = _named_entry(entry, path, NOISE_KEYS, NOISE_MODELS, "noise model", errors)
+    if named is None:
         return None
-    name = _name(entry, path, NOISE_MODELS, "noise model", errors)
-    options = _options_table(entry, "options", path, errors)
-    if name is None or options is None:
-        return None
-    accepted = inspect.signature(NOISE_MODELS[name]).parameters
-    unknown = [k for k in options if k not in accepted]
-    for key in unknown:
-        errors.add(f"{path}.options.{key}", f"unknown option of noise model {name!r}; allowed: "
-                                            f"{', '.join(accepted) or 'none'}", show_value=False)
-    if unknown:
-        return None
-    scalar_options = [k for k in accepted]
+    name, options, accepted = named
     level = entry.get("level", DEFAULT_LEVEL_OPTION if DEFAULT_LEVEL_OPTION in accepted else None)
     if "level" in entry and (not isinstance(level, str) or level not in accepted):
         errors.add(f"{path}.level", f"must name an option of noise model {name!r}; allowed: "
-                                    f"{', '.join(scalar_options) or 'none (this model has no level)'}", level)
+                                    f"{', '.join(accepted) or 'none (this model has no level)'}", level)
         return None
     options = dict(options)
     if "levels" in entry:

@@ -96,7 +96,8 @@ class LocalExecutor:
         if self._pool is None:
             import multiprocessing
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=worker.init_local_worker, initargs=(self.per_node_cache,))
+                                             initializer=worker.init_local_worker,
+                                             initargs=(self.per_node_cache, os.getpid()))
         return self._pool
 
     def _restart(self, why: str) -> None:

@@ -77,7 +77,9 @@ class SweepSummary:
 
 def _executor(jobs, dask_local, scheduler, per_node_cache, n_todo, on_event):
     if scheduler is not None:
+        per_node_cache = True if per_node_cache is None else per_node_cache
         return DaskExecutor(scheduler=scheduler, per_node_cache=per_node_cache, on_event=on_event)
+    per_node_cache = bool(per_node_cache)
     if dask_local is not None:
         return DaskExecutor(n_local=dask_local, per_node_cache=per_node_cache, on_event=on_event)
     jobs = default_jobs() if jobs is None else jobs
@@ -100,7 +102,7 @@ def _progress(console):
 
 
 def run_sweep(sweep, store=None, *, jobs: int | None = None, dask_local: int | None = None,
-              scheduler: str | None = None, per_node_cache: bool = False, merge: bool = True,
+              scheduler: str | None = None, per_node_cache: bool | None = None, merge: bool = True,
               console=None) -> SweepSummary:
     """Run every unfinished task of ``sweep`` and merge the shards.
 
@@ -116,9 +118,11 @@ def run_sweep(sweep, store=None, *, jobs: int | None = None, dask_local: int | N
         Start a Dask ``LocalCluster`` with this many worker processes (one thread each).
     scheduler : str, optional
         Address of a running Dask scheduler, e.g. ``tcp://10.0.0.5:8786``.
-    per_node_cache : bool
-        Workers keep their compiled kernels in ``<cache root>/nodes/<hostname>`` (for a cache
-        root on a file system shared by several machines).
+    per_node_cache : bool, optional
+        Workers keep their compiled kernels in ``<cache root>/nodes/<hostname>``, so that no
+        cache file is written by two machines when the cache root is on a shared file system.
+        Default: on with ``scheduler`` (workers on several machines), off for the executors of
+        this machine (which share its cache with ``adaptopt verify`` and ``run``).
     merge : bool
         Merge the shards into ``merged.nc`` when every task is done.
     console : rich.console.Console, optional

@@ -69,19 +69,22 @@ def setup_process(per_node_cache: bool = False) -> dict:
 PARENT_POLL_S = 0.5
 
 
-def init_local_worker(per_node_cache: bool) -> None:
+def init_local_worker(per_node_cache: bool, parent_pid: int) -> None:
     """Initializer of the local process pool's workers: set-up, and exit when the sweep process dies.
 
     A pool worker otherwise outlives a SIGKILLed parent (it waits on its task queue forever);
-    a daemon thread notices the new parent and ends the process (a shard it was writing stays a
-    temporary file, which the next run deletes).
+    a daemon thread notices that its parent is no longer ``parent_pid`` (the sweep process, passed
+    in rather than read here: a worker still starting up when the sweep dies has already been
+    re-parented) and ends the process. A shard it was writing stays a temporary file, which the
+    next run deletes.
     """
+    if os.getppid() != parent_pid:
+        os._exit(1)
     setup_process(per_node_cache)
     import threading
-    parent = os.getppid()
 
     def watch() -> None:
-        while os.getppid() == parent:
+        while os.getppid() == parent_pid:
             time.sleep(PARENT_POLL_S)
         os._exit(1)
 
