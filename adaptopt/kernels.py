@@ -115,10 +115,11 @@ def _run_seed(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_par
         return -2
     k = 0
     while k < n_ckpt and checkpoints[k] == 0:
-        _record(out[k], x, grad, obj_params, f_star, 0, sum_sq, sum_l1, sum_weighted, sum_eta, min_sq, eta_eff, calls,
-                scal)
+        # np.int64(0), not 0: a literal would compile a second specialisation of _record.
+        _record(out[k], x, grad, obj_params, f_star, np.int64(0), sum_sq, sum_l1, sum_weighted, sum_eta, min_sq,
+                eta_eff, calls, scal)
         if snap.shape[0] > 0:
-            snap[k, :] = x
+            _copy_row(snap, k, x)
         k += 1
     for t in range(1, horizon + 2):
         gn2 = obj_grad(x, obj_params, grad)
@@ -152,19 +153,34 @@ def _run_seed(x0, obj_params, f_star, noise_params, hyper, sched_kind, sched_par
             _record(out[k], x, grad, obj_params, f_star, t, sum_sq, sum_l1, sum_weighted, sum_eta, min_sq, eta_eff,
                     calls, scal)
             if snap.shape[0] > 0:
-                snap[k, :] = x
+                _copy_row(snap, k, x)
             k += 1
     stopped = diverged if diverged >= 0 else converged[0]
     if stopped >= 0:
         for j in range(n_ckpt):
             if checkpoints[j] >= stopped:
-                out[j, :] = np.nan
+                _fill_row(out, j, np.nan)
                 if snap.shape[0] > 0:
-                    snap[j, :] = np.nan
+                    _fill_row(snap, j, np.nan)
     for i in range(d):
         final_x[i] = x[i]
     return diverged
 
+
+
+@_helper_decorator
+def _copy_row(target, k, x):
+    """target[k, :] = x, as a loop: the slice assignment's shape check formats its error message
+    with Numba's string machinery, which costs about 3 s of compile time per kernel."""
+    for i in range(x.size):
+        target[k, i] = x[i]
+
+
+@_helper_decorator
+def _fill_row(target, k, value):
+    """target[k, :] = value, as a loop (see _copy_row)."""
+    for i in range(target.shape[1]):
+        target[k, i] = value
 
 
 @_helper_decorator(inline="never")
