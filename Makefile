@@ -24,8 +24,12 @@ verify: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The full benchmark (10-12 min) plus `adaptopt verify` cold and warm (3-5 min); see benchmarks/README.md.
+# torch (the optional [torch] extra) is installed into .venv for the torch.optim rows if it is missing.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py --out results/bench
+	@$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[torch]' \
+		|| echo "bench: torch could not be installed; the torch.optim rows will be skipped"
+	$(BIN)/python benchmarks/run.py --out results/bench --verify-budget
 
 docs: $(STAMP)
 	$(BIN)/adaptopt catalogue --out docs/checks.md
