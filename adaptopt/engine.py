@@ -108,7 +108,7 @@ def _schedule_arrays(schedule: Schedule | None, horizon: int):
     if schedule is None:
         return 0, np.array([math.nan])
     schedule.check_horizon(horizon)
-    return schedule.code, schedule.packed()
+    return schedule.code, schedule.packed(horizon)
 
 
 def _float_array(name: str, value) -> np.ndarray:

@@ -114,8 +114,8 @@ def test_vectorised_call_equals_scalar_calls(schedule):
     np.testing.assert_array_equal(schedule(grid, horizon), vec.reshape(5, 10))
     assert schedule(np.array([], dtype=np.int64), horizon).shape == (0,)
     # The jitted scalar function, as kernels call it, gives the same numbers up to round-off (the
-    # fast-math flags let the compiled loop hoist log(beta/T) and turn t/T into t * (1/T)).
-    packed = schedule.packed()
+    # fast-math flags let the compiled loop turn divisions into multiplications by reciprocals).
+    packed = schedule.packed(horizon)
     for t in (1, 17, horizon):
         assert sch.schedule_value(schedule.code, packed, float(t), float(horizon)) == pytest.approx(
             vec[t - 1], rel=ROUNDOFF, abs=1e-300)
@@ -123,7 +123,9 @@ def test_vectorised_call_equals_scalar_calls(schedule):
 
 def test_packed_layout():
     np.testing.assert_array_equal(sch.stagewise(0.5, 0.1, [3, 6]).packed(), [0.5, 0.1, 3.0, 6.0])
-    np.testing.assert_array_equal(sch.exponential(0.5, 2.0).packed(), [0.5, 2.0])
+    np.testing.assert_array_equal(sch.exponential(0.5, 2.0).packed(10), [0.5, 2.0, math.log(0.2) / 10])
+    with pytest.raises(ValueError, match="depends on the horizon"):
+        sch.exponential(0.5, 2.0).packed()
     np.testing.assert_array_equal(sch.inv_linear(0.5, 0.25).packed(), [0.5, 0.25])
     assert sch.exponential(1.0).needs_horizon and sch.cosine(1.0).needs_horizon
     assert not any(s.needs_horizon for s in (sch.constant(1.0), sch.inv_sqrt(1.0), sch.stagewise(1.0, 0.5, [2])))
