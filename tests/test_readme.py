@@ -9,7 +9,12 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def _python_blocks():
-    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    """The README's Python blocks, each preceded by as many blank lines as README lines before it,
+    so that compiled line numbers are README line numbers (Numba's on-disk cache reads a jitted
+    function's source from the file it names, here README.md, at those lines)."""
+    text = README.read_text()
+    return ["\n" * text.count("\n", 0, m.start(1)) + m.group(1)
+            for m in re.finditer(r"```python\n(.*?)```", text, flags=re.S)]
 
 
 def test_readme_has_the_api_and_plugin_examples():
