@@ -125,11 +125,16 @@ def quartic_grad(x, p, out):
 
 
 @jit
+def _weight_scale_center(p, d):
+    """The first three d-blocks of a cosh-type family's parameter vector: weight w_i, scale a_i
+    and center x*_i of w_i phi(a_i (x_i - x*_i))."""
+    return p[:d], p[d:2 * d], p[2 * d:3 * d]
+
+
+@jit
 def cosh_value(x, p):
     d = x.size
-    weight = p[:d]
-    scale = p[d:2 * d]
-    center = p[2 * d:3 * d]
+    weight, scale, center = _weight_scale_center(p, d)
     f = 0.0
     for i in range(d):
         f += weight[i] * math.cosh(scale[i] * (x[i] - center[i]))
@@ -139,9 +144,7 @@ def cosh_value(x, p):
 @jit
 def cosh_grad(x, p, out):
     d = x.size
-    weight = p[:d]
-    scale = p[d:2 * d]
-    center = p[2 * d:3 * d]
+    weight, scale, center = _weight_scale_center(p, d)
     sq = 0.0
     for i in range(d):
         a = scale[i]
@@ -153,9 +156,7 @@ def cosh_grad(x, p, out):
 @jit
 def exp_pair_value(x, p):
     d = x.size
-    weight = p[:d]
-    scale = p[d:2 * d]
-    center = p[2 * d:3 * d]
+    weight, scale, center = _weight_scale_center(p, d)
     f = 0.0
     for i in range(d):
         z = scale[i] * (x[i] - center[i])
@@ -166,9 +167,7 @@ def exp_pair_value(x, p):
 @jit
 def exp_pair_grad(x, p, out):
     d = x.size
-    weight = p[:d]
-    scale = p[d:2 * d]
-    center = p[2 * d:3 * d]
+    weight, scale, center = _weight_scale_center(p, d)
     sq = 0.0
     for i in range(d):
         a = scale[i]
@@ -181,9 +180,7 @@ def exp_pair_grad(x, p, out):
 @jit
 def exp_minus_linear_value(x, p):
     d = x.size
-    weight = p[:d]
-    scale = p[d:2 * d]
-    center = p[2 * d:3 * d]
+    weight, scale, center = _weight_scale_center(p, d)
     f = 0.0
     for i in range(d):
         z = scale[i] * (x[i] - center[i])
@@ -194,9 +191,7 @@ def exp_minus_linear_value(x, p):
 @jit
 def exp_minus_linear_grad(x, p, out):
     d = x.size
-    weight = p[:d]
-    scale = p[d:2 * d]
-    center = p[2 * d:3 * d]
+    weight, scale, center = _weight_scale_center(p, d)
     sq = 0.0
     for i in range(d):
         a = scale[i]
@@ -209,9 +204,7 @@ def exp_minus_linear_grad(x, p, out):
 def log_cosh_value(x, p):
     # log cosh z = |z| + log1p(e^{−2|z|}) − log 2: no overflow for large |z|.
     d = x.size
-    weight = p[:d]
-    scale = p[d:2 * d]
-    center = p[2 * d:3 * d]
+    weight, scale, center = _weight_scale_center(p, d)
     f = 0.0
     for i in range(d):
         z = abs(scale[i] * (x[i] - center[i]))
@@ -222,9 +215,7 @@ def log_cosh_value(x, p):
 @jit
 def log_cosh_grad(x, p, out):
     d = x.size
-    weight = p[:d]
-    scale = p[d:2 * d]
-    center = p[2 * d:3 * d]
+    weight, scale, center = _weight_scale_center(p, d)
     sq = 0.0
     for i in range(d):
         a = scale[i]
@@ -236,9 +227,7 @@ def log_cosh_grad(x, p, out):
 @jit
 def cosh_cos_value(x, p):
     d = x.size
-    weight = p[:d]
-    scale = p[d:2 * d]
-    center = p[2 * d:3 * d]
+    weight, scale, center = _weight_scale_center(p, d)
     amp = p[3 * d:4 * d]
     freq = p[4 * d:5 * d]
     f = 0.0
@@ -250,9 +239,7 @@ def cosh_cos_value(x, p):
 @jit
 def cosh_cos_grad(x, p, out):
     d = x.size
-    weight = p[:d]
-    scale = p[d:2 * d]
-    center = p[2 * d:3 * d]
+    weight, scale, center = _weight_scale_center(p, d)
     amp = p[3 * d:4 * d]
     freq = p[4 * d:5 * d]
     sq = 0.0
