@@ -176,15 +176,16 @@ def _affine_normalize(x, off, n_in, n_out, n, a_prev, u, r, normed, eps):
 
 
 @jit
+def _architecture(p):
+    """``(d_in, d_out, width, depth, activation, eps, flags offset)`` from the header of ``p``
+    (module docstring, "Parameter vector x and data vector p")."""
+    return int(p[3]), int(p[4]), int(p[5]), int(p[6]), int(p[7]), p[9], int(p[10])
+
+
+@jit
 def network_sse(x, p, x_off, y_off, n):
     """``Σ_i ||ŷ(x_i) − y_i||²`` over the ``n`` samples stored at ``p[x_off:]`` and ``p[y_off:]``."""
-    d_in = int(p[3])
-    d_out = int(p[4])
-    width = int(p[5])
-    depth = int(p[6])
-    act = int(p[7])
-    eps = p[9]
-    flags = int(p[10])
+    d_in, d_out, width, depth, act, eps, flags = _architecture(p)
     m = max(d_in, width, d_out)
     a = np.empty((m, n))
     b = np.empty((m, n))
@@ -223,13 +224,7 @@ def network_value(x, p):
 def network_grad(x, p, out):
     """Backpropagation over the full training batch (module docstring); returns ``||∇f||²``."""
     n = int(p[1])
-    d_in = int(p[3])
-    d_out = int(p[4])
-    width = int(p[5])
-    depth = int(p[6])
-    act = int(p[7])
-    eps = p[9]
-    flags = int(p[10])
+    d_in, d_out, width, depth, act, eps, flags = _architecture(p)
     x_off = int(p[11])
     y_off = int(p[12])
     d = int(p[15])

@@ -514,11 +514,7 @@ def _parse_algorithm(entry: dict, i: int, horizon: int, errors: _Errors) -> list
                 return None
             params = {k: v for k, v in table.items() if k != "kind"}
             accepted = inspect.signature(SCHEDULES[kind]).parameters
-            unknown = [k for k in params if k not in accepted]
-            for key in unknown:
-                errors.add(f"{spath}.{key}", f"unknown parameter of the {kind} schedule; allowed: "
-                                             f"{', '.join(accepted)}", show_value=False)
-            if unknown:
+            if not _known_keys(params, accepted, spath, f"parameter of the {kind} schedule", errors):
                 return None
             combos = _expand_table(params, spath, errors)
             if combos is None:
@@ -551,13 +547,17 @@ def _named_entry(entry: dict, path: str, keys, registry: dict, kind: str, errors
     if name is None or options is None:
         return None
     accepted = inspect.signature(registry[name]).parameters
-    unknown = [k for k in options if k not in accepted]
-    for key in unknown:
-        errors.add(f"{path}.options.{key}", f"unknown option of {kind} {name!r}; allowed: "
-                                            f"{', '.join(accepted) or 'none'}", show_value=False)
-    if unknown:
+    if not _known_keys(options, accepted, f"{path}.options", f"option of {kind} {name!r}", errors):
         return None
     return name, options, accepted
+
+
+def _known_keys(table: dict, accepted, path: str, what: str, errors: _Errors) -> bool:
+    """Record an error for every key of ``table`` that is not in ``accepted``; True if there is none."""
+    unknown = [k for k in table if k not in accepted]
+    for key in unknown:
+        errors.add(f"{path}.{key}", f"unknown {what}; allowed: {', '.join(accepted) or 'none'}", show_value=False)
+    return not unknown
 
 
 def _parse_objective(entry: dict, i: int, errors: _Errors) -> list[tuple] | None:
